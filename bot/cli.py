@@ -1,0 +1,255 @@
+"""The `policybot` command line.
+
+Heavy imports happen inside each command, so `policybot ask` starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(help="policybot: the council's Social Media Policy assistant.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+class CliError(Exception):
+    """An error to show the operator as one line, with an exit code."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _err(message: str) -> None:
+    print(f"policybot: {message}", file=sys.stderr)
+
+
+def _runtime():
+    from bot.runtime import Runtime
+    from bot.settings import get_settings
+
+    return Runtime(get_settings())
+
+
+def _engine(runtime):
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from bot.runtime import redact_url
+
+    try:
+        return runtime.engine
+    except (OperationalError, ProgrammingError) as error:
+        reason = str(error.orig).strip().splitlines()[0] if getattr(error, "orig", None) else str(error)
+        raise CliError(f"cannot open the database {redact_url(runtime.settings.resolved_database_url)}: "
+                       f"{reason}") from None
+
+
+# --------------------------------------------------------------------------------------------- ask
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help='The question, in quotes; "-" reads one question a line '
+                                                 'from standard input.')],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object per question.")] = False,
+) -> None:
+    """Answer a question about the Social Media Policy, citing its paragraphs."""
+    from knowledge.answer import QuestionError
+
+    runtime = _runtime()
+    _engine(runtime)
+    runtime.ensure_indexed(notify=lambda message: print(message, file=sys.stderr))
+    answerer = runtime.answerer
+    if question == "-":
+        failures = 0
+        for line in sys.stdin:
+            try:
+                result = answerer.answer(line).to_json()
+            except QuestionError as error:
+                failures += 1
+                result = {"answered": False, "answer": "", "mode": "extractive", "citations": [],
+                          "error": str(error)}
+            if as_json:
+                print(json.dumps(result, ensure_ascii=False), flush=True)
+            else:
+                print(_human(result) + "\n", flush=True)
+        return
+    try:
+        answer = answerer.answer(question)
+    except QuestionError as error:
+        raise CliError(str(error), code=2) from None
+    if as_json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
+    else:
+        print(_human(answer.to_json()))
+
+
+def _human(result: dict) -> str:
+    if result.get("error"):
+        return f"Sorry: {result['error']}"
+    lines = [result["answer"]]
+    if result["citations"]:
+        lines.append("")
+        lines.append("Sources: " + "; ".join(
+            c["label"] + (f" ({c['heading']})" if c.get("heading") else "") for c in result["citations"]))
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------------- index
+
+@app.command()
+def index(
+    paths: Annotated[Optional[list[Path]], typer.Argument(
+        help="Files or folders to index; by default the bundled documents and POLICYBOT_KNOWLEDGE_DIR.")] = None,
+) -> None:
+    """Index knowledge documents (.txt, .md, .pdf, .docx, .html). Unchanged files are skipped."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from knowledge.indexer import NothingToIndex, discover, index_paths
+
+    runtime = _runtime()
+    engine = _engine(runtime)
+    targets = list(paths) if paths else runtime.settings.knowledge_dirs
+    console = Console(stderr=False, highlight=False)
+    total = len(discover(p for p in targets if p.exists()))
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("Indexing", total=total)
+
+            def advance(path: Path) -> None:
+                progress.update(task, advance=1, description=f"Indexing {path.name}")
+
+            report = index_paths(engine, targets, prune=not paths, progress=advance)
+    except NothingToIndex as error:
+        raise CliError(str(error)) from None
+    table = Table(title="Knowledge index", show_lines=False)
+    for column in ("File", "Status", "Title", "Passages"):
+        table.add_column(column)
+    for result in report.results:
+        table.add_row(result.path.name, result.status, result.title or "", str(result.passages or ""),
+                      style="red" if result.status == "failed" else None)
+    console.print(table)
+    for failure in report.failed:
+        _err(failure.error)
+    print(f"Indexed: {report.summary()}.")
+    if report.changed:
+        from knowledge.embeddings import refresh_embeddings
+
+        refreshed = refresh_embeddings(engine, runtime.settings, console=console)
+        if refreshed:
+            print(refreshed)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs() -> None:
+    """List the indexed documents with their passage counts."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from knowledge.embeddings import retrieval_description
+    from knowledge.indexer import list_documents
+
+    runtime = _runtime()
+    engine = _engine(runtime)
+    documents = list_documents(engine)
+    console = Console(highlight=False)
+    if not documents:
+        print("No documents are indexed yet. Run: policybot index")
+    else:
+        table = Table(title="Indexed documents")
+        for column in ("Title", "Version", "Effective", "Passages", "Revision", "Indexed (UTC)", "Source"):
+            table.add_column(column)
+        for document in documents:
+            table.add_row(document.title, document.version or "—",
+                          document.effective_date.isoformat() if document.effective_date else "—",
+                          str(document.passage_count), str(document.revision),
+                          document.indexed_at.strftime("%Y-%m-%d %H:%M"), Path(document.source_path).name)
+        console.print(table)
+    print(f"Retrieval: {retrieval_description(runtime.settings)}")
+
+
+# ---------------------------------------------------------------------------------------------- db
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
+    """Apply database migrations (the bot also does this on start)."""
+    from bot.runtime import redact_url
+    from bot.settings import get_settings
+    from storage.migrate import current_revision, upgrade
+
+    url = get_settings().resolved_database_url
+    try:
+        upgrade(url, revision)
+    except Exception as error:  # reported as one line: the operator fixes the URL or the server
+        raise CliError(f"cannot upgrade {redact_url(url)}: {str(error).splitlines()[0]}") from None
+    print(f"Database {redact_url(url)} is at revision {current_revision(url)}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration revision."""
+    from bot.runtime import redact_url
+    from bot.settings import get_settings
+    from storage.migrate import current_revision, head_revision
+
+    url = get_settings().resolved_database_url
+    print(f"{redact_url(url)}: revision {current_revision(url) or 'none'} (latest {head_revision(url)})")
+
+
+# -------------------------------------------------------------------------------------------- eval
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help='JSON lines: {"q": ..., "expect": [paragraphs] or "decline"}')],
+    mode: Annotated[Optional[str], typer.Option(help="lexical or hybrid (default: as configured)")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every question.")] = False,
+) -> None:
+    """Score retrieval on a question file: hit@1, hit@3 and declines."""
+    from knowledge.evaluation import evaluate_file
+
+    runtime = _runtime()
+    if mode is not None:
+        if mode not in {"lexical", "hybrid"}:
+            raise CliError("--mode must be lexical or hybrid", code=2)
+        runtime.settings = runtime.settings.model_copy(
+            update={"embeddings": "none"} if mode == "lexical" else {})
+    _engine(runtime)
+    runtime.ensure_indexed()
+    if not questions.is_file():
+        raise CliError(f"{questions}: no such file", code=2)
+    try:
+        report = evaluate_file(runtime.answerer, questions)
+    except ValueError as error:
+        raise CliError(str(error), code=2) from None
+    for line in report.lines(verbose):
+        print(line)
+    print(report.summary())
+
+
+def main() -> None:
+    from bot.settings import SettingsError
+
+    try:
+        app()
+    except SettingsError as error:
+        _err(str(error))
+        sys.exit(2)
+    except CliError as error:
+        _err(str(error))
+        sys.exit(error.code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
