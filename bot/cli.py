@@ -30,6 +30,13 @@ def _err(message: str) -> None:
     print(f"policybot: {message}", file=sys.stderr)
 
 
+def _console():
+    from rich.console import Console
+
+    # Piped output (logs, CI, scripts) gets wide tables instead of cells wrapped at 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
 def _runtime():
     from bot.runtime import Runtime
     from bot.settings import get_settings
@@ -108,7 +115,6 @@ def index(
         help="Files or folders to index; by default the bundled documents and POLICYBOT_KNOWLEDGE_DIR.")] = None,
 ) -> None:
     """Index knowledge documents (.txt, .md, .pdf, .docx, .html). Unchanged files are skipped."""
-    from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
     from rich.table import Table
 
@@ -117,7 +123,7 @@ def index(
     runtime = _runtime()
     engine = _engine(runtime)
     targets = list(paths) if paths else runtime.settings.knowledge_dirs
-    console = Console(stderr=False, highlight=False)
+    console = _console()
     total = len(discover(p for p in targets if p.exists()))
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -153,7 +159,6 @@ def index(
 @app.command()
 def docs() -> None:
     """List the indexed documents with their passage counts."""
-    from rich.console import Console
     from rich.table import Table
 
     from knowledge.embeddings import retrieval_description
@@ -162,7 +167,7 @@ def docs() -> None:
     runtime = _runtime()
     engine = _engine(runtime)
     documents = list_documents(engine)
-    console = Console(highlight=False)
+    console = _console()
     if not documents:
         print("No documents are indexed yet. Run: policybot index")
     else:

@@ -29,7 +29,8 @@ INJECTION_TEXT = (
 )
 
 _DOCUMENT_NAME_RE = re.compile(
-    r"(?<![A-Za-z])((?:[A-Z][A-Za-z]+(?: and | & | ))*(?:Policy|Guidelines|Strategy|Protocols?)"
+    r"(?<![A-Za-z])((?:(?!(?:Policy|Guidelines|Strategy|Protocols?)\b)[A-Z][A-Za-z]+(?: and | & | ))*"
+    r"(?:Policy|Guidelines|Strategy|Protocols?)"
     r"|(?:[A-Z][A-Za-z]+ )?Code of Conduct(?: for Members)?)")
 _NOT_A_NAME_START = {"The", "This", "That", "These", "Council", "Our", "Any", "All", "Relevant"}
 

@@ -23,7 +23,7 @@ from knowledge import vocabulary
 from knowledge.text import stem_all, tokens, words
 
 EXPANSION_WEIGHT = 0.45
-CONTEXT_WEIGHT = 0.35
+CONTEXT_WEIGHT = 0.6
 PLATFORM_WEIGHT = 0.3
 ITEM_WEIGHT = 0.85  # a list item matched on its own counts a little less than its whole paragraph
 RELATIVE_CUTOFF = 0.45  # a passage after the first is cited only when it scores at least this share of the best
@@ -143,6 +143,9 @@ class KnowledgeIndex:
         if context:
             for term in tokens(context):
                 weights.setdefault(term, CONTEXT_WEIGHT)
+            for expansion in vocabulary.expand(context):
+                for term in tokens(expansion):
+                    weights.setdefault(term, CONTEXT_WEIGHT * EXPANSION_WEIGHT)
         return weights
 
     def unit_scores(self, weights: dict[str, float]) -> np.ndarray:
@@ -174,7 +177,8 @@ class KnowledgeIndex:
         return sum(known for _, known in content) / len(content), on_topic
 
     def search(self, question: str, k: int = 3, context: str | None = None) -> SearchResult:
-        coverage, on_topic = self.coverage(question)
+        # A follow-up ("and who decides that?") takes its topic from the question it follows.
+        coverage, on_topic = self.coverage(f"{context}\n{question}" if context else question)
         injection = INJECTION_RE.search(question) is not None
         if not self.passages:
             return SearchResult(question, [], coverage, on_topic, injection)

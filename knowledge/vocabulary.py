@@ -37,7 +37,7 @@ RULES = _rules([
     # Accounts, pages, approvals.
     (r"(?:set|setting|sets) up|start(?:ing)? (?:a|an|our|my)|open(?:ing)? (?:a|an)|creat\w+|launch\w*|new (?:page|account|"
      r"channel|profile|group|feed|handle)|our own (?:page|account|channel|profile)|go ahead|sign(?:ed)?[- ]off|"
-     r"permission|approv\w*|green light|ok to (?:start|set)",
+     r"permission|approv\w*|green light|ok to (?:start|set)|who decides|decid\w+|authori[sz]\w*",
      "council social media accounts authorised communication marketing approval relevant corporate director"),
     (r"pages?|accounts?|channels?|profiles?|handles?|feeds?",
      "social media accounts channels"),

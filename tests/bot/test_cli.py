@@ -1,0 +1,131 @@
+"""The `policybot` command line, run as a real process on a fresh data folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import DEV_QUESTIONS, POLICY_FILE, ROOT, SHARED
+
+POLICYBOT = str(ROOT / ".venv" / "bin" / "policybot") if (ROOT / ".venv" / "bin" / "policybot").exists() \
+    else shutil.which("policybot")
+
+
+def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None):
+    full_env = {**os.environ, "POLICYBOT_EMBEDDINGS": "none", **(env or {})}
+    return subprocess.run([POLICYBOT, *args], input=stdin, capture_output=True, text=True, env=full_env,
+                          cwd=cwd, timeout=120)
+
+
+def test_ask_prints_the_answer_with_its_sources(tmp_path):
+    result = run("ask", "Who has to approve a new council Facebook page?")
+    assert result.returncode == 0, result.stderr
+    assert "approval from the relevant Corporate Director" in result.stdout
+    assert "Sources: Social Media Policy, para 19 (Principles and commitments)" in result.stdout
+    assert (tmp_path / "data" / "policybot.db").exists()
+
+
+def test_ask_json_prints_one_object_in_the_documented_shape():
+    result = run("ask", "--json", "could I get sued?")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["answered"] is True and answer["mode"] == "extractive"
+    assert set(answer["citations"][0]) >= {"document", "section", "heading", "score"}
+    assert answer["citations"][0]["section"] == "21"
+    assert isinstance(answer["citations"][0]["score"], float)
+
+
+def test_ask_json_reads_stdin_one_question_a_line_and_keeps_line_alignment():
+    result = run("ask", "--json", "-", stdin="Who approves a new TikTok account?\n\nHow much sick pay do I get?\n")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(lines) == 3
+    assert lines[0]["answered"] and lines[0]["citations"][0]["section"] == "19"
+    assert not lines[1]["answered"] and "Please type a question" in lines[1]["error"]
+    assert not lines[2]["answered"] and lines[2]["citations"] == []
+
+
+def test_the_shared_dev_eval_scores_the_cli():
+    result = subprocess.run([sys.executable, str(SHARED / "tools" / "dev_eval.py"), str(DEV_QUESTIONS),
+                             "--cmd", f"{POLICYBOT} ask --json -"], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "POLICYBOT_EMBEDDINGS": "none"})
+    assert result.returncode == 0, result.stderr + result.stdout
+    summary = result.stdout.strip().splitlines()[-1]
+    hit3 = float(summary.split("hit@3 ")[1].split(" = ")[1].split(";")[0])
+    assert hit3 >= 0.80, summary
+    assert "out-of-scope declined 6/6" in summary, summary
+
+
+@pytest.mark.parametrize("question,message", [
+    ("   ", "Please type a question"),
+    ("x" * 20_000, "the limit is 2,000"),
+])
+def test_bad_questions_exit_non_zero_with_a_message(question, message):
+    result = run("ask", question)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_control_characters_in_a_question_are_tolerated():
+    result = run("ask", "--json", "who\x01 approves\x7f a new facebook page?")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["citations"][0]["section"] == "19"
+
+
+def test_index_reports_bad_files_by_name_and_keeps_the_index(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(POLICY_FILE, docs / "policy.txt")
+    first = run("index", str(docs))
+    assert first.returncode == 0, first.stderr
+    assert "1 added" in first.stdout
+    (docs / "latin1.txt").write_bytes("Caf\xe9\n\n1. One.\n\n2. Two.".encode("latin-1"))
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 garbage")
+    second = run("index", str(docs))
+    assert second.returncode == 1
+    assert "latin1.txt: not UTF-8" in second.stderr and "broken.pdf: cannot read this PDF" in second.stderr
+    assert "1 unchanged, 2 failed" in second.stdout
+    answer = run("ask", "--json", "Who approves a new Facebook page?")
+    assert json.loads(answer.stdout)["citations"][0]["section"] == "19"
+
+
+def test_index_of_an_empty_folder_is_an_error(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run("index", str(empty))
+    assert result.returncode == 1
+    assert "no documents to index" in result.stderr
+
+
+def test_docs_lists_documents_and_retrieval(tmp_path):
+    run("index")
+    result = run("docs")
+    assert result.returncode == 0
+    assert "Social Media Policy" in result.stdout and "32" in result.stdout
+    assert "Retrieval: lexical" in result.stdout
+
+
+def test_extra_knowledge_folder_is_indexed_and_answered(tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "guidelines.md").write_text(
+        "# Social Media Guidelines\n\n## Hashtags\n\nAlways add the #NottsCC hashtag to corporate posts so "
+        "residents can find them.\n", encoding="utf-8")
+    env = {"POLICYBOT_KNOWLEDGE_DIR": str(extra)}
+    assert run("index", env=env).returncode == 0
+    result = run("ask", "--json", "Which hashtag should our posts use?", env=env)
+    answer = json.loads(result.stdout)
+    assert answer["answered"]
+    assert answer["citations"][0]["document"] == "Social Media Guidelines"
+    assert answer["citations"][0]["section"] == "Hashtags"
+
+
+def test_db_upgrade_reports_the_revision():
+    result = run("db", "upgrade")
+    assert result.returncode == 0
+    assert "is at revision" in result.stdout
