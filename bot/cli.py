@@ -241,6 +241,69 @@ def evaluate(
     print(report.summary())
 
 
+# ------------------------------------------------------------------------------------ Slack app
+
+@app.command()
+def serve(
+    socket: Annotated[bool, typer.Option("--socket", help="Use Socket Mode (needs SLACK_APP_TOKEN).")] = False,
+    host: Annotated[Optional[str], typer.Option(help="Interface to listen on (POLICYBOT_HOST).")] = None,
+    port: Annotated[Optional[int], typer.Option(help="Port (POLICYBOT_PORT).")] = None,
+) -> None:
+    """Run the Slack app over HTTP (POST /slack/events, GET /healthz) or Socket Mode."""
+    from bot.logging import configure_logging
+    from bot.server import serve_http, serve_socket
+    from bot.services import Services
+
+    runtime = _runtime()
+    settings = runtime.settings
+    missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token),
+                                        ("SLACK_SIGNING_SECRET", settings.slack_signing_secret or socket))
+               if not value]
+    if socket and not settings.slack_app_token:
+        missing.append("SLACK_APP_TOKEN")
+    if missing:
+        raise CliError(f"missing setting {', '.join(missing)}: the Slack app cannot start without it "
+                       "(see .env.example)", code=2)
+    configure_logging()
+    _engine(runtime)
+    services = Services(settings, runtime)
+    if socket:
+        serve_socket(services)
+    else:
+        serve_http(services, host or settings.host, port or settings.port)
+
+
+@app.command()
+def questions(
+    since: Annotated[Optional[str], typer.Option(help="Only questions asked on or after this date (YYYY-MM-DD).")] = None,
+    unanswered: Annotated[bool, typer.Option("--unanswered", help="Only questions the bot declined.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+) -> None:
+    """What staff asked, what the bot said, and how they voted: where the documents fall short."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from bot.questions import list_questions, questions_csv
+
+    try:
+        since_date = date.fromisoformat(since) if since else None
+    except ValueError:
+        raise CliError(f"--since must be a date like 2026-11-01, not {since!r}", code=2) from None
+    rows = list_questions(_engine(_runtime()), since_date, unanswered)
+    if as_csv:
+        sys.stdout.write(questions_csv(rows))
+        return
+    table = Table(title=f"{len(rows)} question{'s' if len(rows) != 1 else ''}")
+    for column in ("Asked (UTC)", "Where", "Question", "Answered", "Cited", "👍", "👎", "To Comms"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.asked_at.strftime("%Y-%m-%d %H:%M"), row.surface, row.question[:120],
+                      "yes" if row.answered else "no", row.citations, str(row.helpful), str(row.not_helpful),
+                      "yes" if row.handed_off else "")
+    _console().print(table)
+
+
 def main() -> None:
     from bot.settings import SettingsError
 

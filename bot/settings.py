@@ -48,11 +48,14 @@ class Settings(BaseSettings):
                                                                      "policybot_llm_timeout"))
 
     knowledge_dir: Path | None = _env("POLICYBOT_KNOWLEDGE_DIR")
+    comms_channel: str | None = _env("POLICYBOT_COMMS_CHANNEL")
+    host: str = Field("127.0.0.1", validation_alias=AliasChoices("POLICYBOT_HOST", "policybot_host"))
+    port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("POLICYBOT_PORT", "policybot_port"))
     embeddings: Literal["local", "openai", "none"] | None = _env("POLICYBOT_EMBEDDINGS")
     embedding_model: str | None = _env("POLICYBOT_EMBEDDING_MODEL")
 
     @field_validator("database_url", "slack_api_url", "openai_base_url", "llm_model", "slack_bot_token",
-                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model",
+                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", "comms_channel",
                      mode="before")
     @classmethod
     def _blank_is_unset(cls, value):

@@ -1,0 +1,10 @@
+"""The Slack surface. Each feature package has `register(app, services)`."""
+
+from __future__ import annotations
+
+
+def register_all(app, services) -> None:
+    from handlers import home, questions
+
+    questions.register(app, services)
+    home.register(app, services)

@@ -58,3 +58,95 @@ class PassageEmbedding(SQLModel, table=True):
     dimensions: int
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SlackEvent(SQLModel, table=True):
+    """One Events API delivery, claimed by event id so a retry of a handled event is not answered twice."""
+
+    __tablename__ = "slack_event"
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    event_type: str = Field(default="", max_length=64)
+    status: str = Field(default="processing", max_length=16)  # processing, done
+    claimed_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+    attempts: int = 1
+
+
+class Question(SQLModel, table=True):
+    """Every question asked, with what the bot said: Comms use these to see where the documents fall short."""
+
+    __tablename__ = "question"
+
+    id: int | None = Field(default=None, primary_key=True)
+    asked_at: datetime = Field(default_factory=utcnow, index=True)
+    surface: str = Field(max_length=16)  # dm, mention, thread, slash, cli
+    user_id: str = Field(default="", max_length=32, index=True)
+    channel_id: str = Field(default="", max_length=32)
+    thread_ts: str | None = Field(default=None, max_length=32)
+    answer_ts: str | None = Field(default=None, max_length=32)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    context: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered: bool = Field(index=True)
+    decline_reason: str | None = Field(default=None, max_length=32)
+    mode: str = Field(default="extractive", max_length=16)
+    retrieval: str = Field(default="lexical", max_length=16)
+    citations: str = Field(default="", max_length=500)  # "19,29"
+    answer_text: str = Field(sa_column=Column(Text, nullable=False))
+    shared_by: str | None = Field(default=None, max_length=32)
+
+
+class AnswerVote(SQLModel, table=True):
+    __tablename__ = "answer_vote"
+    __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_answer_vote_question_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"),
+                                              nullable=False, index=True))
+    user_id: str = Field(max_length=32)
+    helpful: bool
+    voted_at: datetime = Field(default_factory=utcnow)
+
+
+class Handoff(SQLModel, table=True):
+    """A question passed to Communications and Marketing by the person who asked it."""
+
+    __tablename__ = "handoff"
+    __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_handoff_question_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(sa_column=Column(Integer, ForeignKey("question.id", ondelete="CASCADE"),
+                                              nullable=False, index=True))
+    user_id: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack message to send, written in the same transaction as the change it reports.
+
+    Sent straight after the commit; the `outbox` job sends whatever is left, retrying with backoff.
+    A message is claimed (status pending → sending) before it is sent, so it is never sent twice.
+    """
+
+    __tablename__ = "outbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    method: str = Field(default="chat.postMessage", max_length=32)  # chat.postMessage, chat.update, chat.postEphemeral
+    channel: str = Field(max_length=64)  # channel id, or a user id (a DM is opened first)
+    user: str | None = Field(default=None, max_length=32)  # for ephemeral messages
+    thread_ts: str | None = Field(default=None, max_length=32)
+    ts: str | None = Field(default=None, max_length=32)  # message to update
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    blocks: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    purpose: str = Field(default="", max_length=64)
+    ref_type: str | None = Field(default=None, max_length=32)  # what the message is about: question, ...
+    ref_id: int | None = None
+    status: str = Field(default="pending", max_length=16, index=True)  # pending, sending, sent, failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
+    claimed_at: datetime | None = None
+    sent_at: datetime | None = None
+    sent_channel: str | None = Field(default=None, max_length=64)
+    sent_ts: str | None = Field(default=None, max_length=32)
+    last_error: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,157 @@
+"""The outbox: every Slack message the bot owes someone, kept until Slack has taken it.
+
+A workflow writes its change and its messages in one transaction (`enqueue`), commits, and then asks for
+delivery (`Outbox.deliver`). Each message is claimed before it is sent (pending → sending, a conditional
+UPDATE), so several processes delivering at once never send one twice. A Slack error or rate limit puts
+the message back with exponential backoff; after `MAX_ATTEMPTS` it is marked failed and stays in the
+table for the operators (it is never dropped). A message claimed by a process that died is released
+after `CLAIM_TIMEOUT`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from storage.models import OutboxMessage, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+CLAIM_TIMEOUT = timedelta(minutes=5)
+PERMANENT_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "user_not_found", "invalid_blocks",
+                    "msg_too_long", "no_text", "cant_update_message", "message_not_found", "account_inactive",
+                    "user_disabled", "invalid_auth", "not_authed", "missing_scope"}
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def enqueue(session: Session, *, channel: str, text: str, blocks: list | None = None, method: str = "chat.postMessage",
+            thread_ts: str | None = None, ts: str | None = None, user: str | None = None, purpose: str = "",
+            ref_type: str | None = None, ref_id: int | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction; it is sent once the caller commits."""
+    message = OutboxMessage(channel=channel, text=text, blocks=json.dumps(blocks) if blocks is not None else None,
+                            method=method, thread_ts=thread_ts, ts=ts, user=user, purpose=purpose,
+                            ref_type=ref_type, ref_id=ref_id)
+    session.add(message)
+    session.flush()
+    return message
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+class Outbox:
+    def __init__(self, engine: Engine, client: WebClient, clock=utcnow):
+        self.engine = engine
+        self.client = client
+        self.clock = clock
+
+    def _claim(self, message_id: int) -> OutboxMessage | None:
+        now = self.clock()
+        with Session(self.engine) as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .where(or_(OutboxMessage.status == "pending",
+                           (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)))
+                .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1))
+            session.commit()
+            if result.rowcount != 1:
+                return None
+            return session.get(OutboxMessage, message_id)
+
+    def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
+        blocks = json.loads(message.blocks) if message.blocks else None
+        channel = message.channel
+        if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
+            channel = self.client.conversations_open(users=[channel])["channel"]["id"]
+        if message.method == "chat.update":
+            response = self.client.chat_update(channel=channel, ts=message.ts, text=message.text, blocks=blocks)
+        elif message.method == "chat.postEphemeral":
+            response = self.client.chat_postEphemeral(channel=channel, user=message.user, text=message.text,
+                                                      blocks=blocks, thread_ts=message.thread_ts)
+            return channel, response.get("message_ts")
+        else:
+            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=blocks,
+                                                    thread_ts=message.thread_ts, unfurl_links=False)
+        return response.get("channel", channel), response.get("ts")
+
+    def deliver(self, message_ids: Iterable[int]) -> DeliveryReport:
+        report = DeliveryReport()
+        for message_id in message_ids:
+            message = self._claim(message_id)
+            if message is None:
+                continue
+            self._send_claimed(message, report)
+        return report
+
+    def _send_claimed(self, message: OutboxMessage, report: DeliveryReport) -> None:
+        try:
+            channel, ts = self._call(message)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "slack_error"))
+            self._record_failure(message, code, permanent=code in PERMANENT_ERRORS, report=report)
+            return
+        except (SlackClientError, OSError) as error:
+            self._record_failure(message, f"{type(error).__name__}: {error}"[:300], permanent=False, report=report)
+            return
+        with Session(self.engine) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+                status="sent", sent_at=self.clock(), sent_channel=channel, sent_ts=ts, last_error=None))
+            session.commit()
+        message.status, message.sent_channel, message.sent_ts = "sent", channel, ts
+        report.sent += 1
+
+    def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport) -> None:
+        attempts = message.attempts
+        failed = permanent or attempts >= MAX_ATTEMPTS
+        delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+        with Session(self.engine) as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+                status="failed" if failed else "pending", last_error=error[:500],
+                next_attempt_at=self.clock() + delay))
+            session.commit()
+        message.status = "failed" if failed else "pending"
+        if failed:
+            report.failed += 1
+            log.error("outbox message failed for good", extra={"outbox_id": message.id, "error": error,
+                                                               "purpose": message.purpose})
+        else:
+            report.retried += 1
+            log.warning("outbox message will be retried", extra={"outbox_id": message.id, "error": error})
+
+    def deliver_due(self, limit: int = 500) -> DeliveryReport:
+        """Send whatever is due: the `outbox` job."""
+        now = self.clock()
+        with Session(self.engine) as session:
+            ids = session.exec(
+                select(OutboxMessage.id)
+                .where(or_((OutboxMessage.status == "pending") & (OutboxMessage.next_attempt_at <= now),
+                           (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)))
+                .order_by(OutboxMessage.id).limit(limit)).all()
+        return self.deliver(ids)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        with Session(self.engine) as session:
+            message = session.get(OutboxMessage, message_id)
+            if message is not None:
+                message.claimed_at = _aware(message.claimed_at)
+            return message

@@ -1,0 +1,98 @@
+"""Serving the Slack app: HTTP (Starlette under uvicorn) or Socket Mode.
+
+HTTP: `POST /slack/events` takes events, slash commands and interactivity; `GET /healthz` reports whether
+the database answers and the knowledge index is loaded. Bolt's dispatch runs in a worker thread so one
+slow request never holds up the acknowledgement of another.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+log = logging.getLogger(__name__)
+
+
+def health(services) -> tuple[bool, dict]:
+    from sqlalchemy import text
+
+    from knowledge.embeddings import retrieval_description
+
+    report: dict = {"database": "unknown", "index": "unknown"}
+    ok = True
+    try:
+        with services.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        report["database"] = "ok"
+    except Exception as error:  # reported, not raised: this is the health check
+        ok = False
+        report["database"] = f"error: {type(error).__name__}"
+    try:
+        passages = len(services.runtime.index)
+        report["index"] = "ok" if passages else "empty"
+        report["passages"] = passages
+        ok = ok and passages > 0
+    except Exception as error:
+        ok = False
+        report["index"] = f"error: {type(error).__name__}"
+    report["retrieval"] = retrieval_description(services.settings)
+    report["status"] = "ok" if ok else "unavailable"
+    return ok, report
+
+
+def create_web_app(services, bolt_app) -> Starlette:
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        started = time.perf_counter()
+        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        log.debug("slack request handled", extra={"status": bolt_response.status,
+                                                  "ms": round((time.perf_counter() - started) * 1000, 1)})
+        return to_starlette_response(bolt_response)
+
+    async def healthz(request: Request) -> Response:
+        ok, report = await run_in_threadpool(health, services)
+        return JSONResponse(report, status_code=200 if ok else 503)
+
+    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]),
+                             Route("/healthz", healthz, methods=["GET"])])
+
+
+def prepare(services) -> None:
+    """Migrate, index what is new, load the index and learn the bot's identity before serving."""
+    from knowledge.embeddings import refresh_embeddings
+    from knowledge.indexer import index_paths
+
+    report = index_paths(services.engine, services.settings.knowledge_dirs, prune=True)
+    for failure in report.failed:
+        log.warning("document not indexed", extra={"error": failure.error})
+    refresh_embeddings(services.engine, services.settings)
+    len(services.runtime.index)
+    services.identify_bot()
+
+
+def serve_http(services, host: str, port: int) -> None:
+    import uvicorn
+
+    from bot.slack import create_app
+
+    prepare(services)
+    web_app = create_web_app(services, create_app(services))
+    uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=True)
+
+
+def serve_socket(services) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.slack import create_app
+
+    if not services.settings.slack_app_token:
+        raise RuntimeError("Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)")
+    prepare(services)
+    SocketModeHandler(create_app(services), services.settings.slack_app_token).start()

@@ -1,0 +1,67 @@
+"""The App Home tab: what the bot does, example questions, and the actions staff can take."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DividerBlock, HeaderBlock,
+                                     MarkdownTextObject, SectionBlock)
+from slack_sdk.models.views import View
+
+EXAMPLES = ("Who has to approve a new council Facebook page?",
+            "Can I post photos of children from our event?",
+            "Could I get in trouble for something I post?",
+            "Is what I post on my own account covered?")
+ACTION_REPORT = "home_report"
+ACTION_REQUEST_ACCOUNT = "home_request_account"
+ACTION_TRAINING = "home_training"
+HOME_ACTIONS = (ACTION_REPORT, ACTION_REQUEST_ACCOUNT, ACTION_TRAINING)
+
+
+def home_view(user_id: str, coming_soon: set[str] | None = None) -> dict:
+    coming_soon = coming_soon if coming_soon is not None else set(HOME_ACTIONS)
+    examples = "\n".join(f"• _{e}_" for e in EXAMPLES)
+    blocks = [
+        HeaderBlock(text="Social Media Policy assistant"),
+        SectionBlock(text=MarkdownTextObject(text=(
+            "I help you follow the council's *Social Media Policy*. Ask me anything about it and I quote the "
+            "paragraphs that answer you; if the documents don't cover it, I say so and can pass your question "
+            "to Communications and Marketing."))),
+        SectionBlock(text=MarkdownTextObject(text=(
+            "*Ask me*\n• Message me here (the Messages tab)\n• Mention me in a channel: I answer in a thread\n"
+            f"• Type `/policy` and your question: I answer privately\n\n*For example*\n{examples}"))),
+        DividerBlock(),
+        SectionBlock(text=MarkdownTextObject(text="*Things you can do*")),
+        ActionsBlock(block_id="home_actions", elements=[
+            ButtonElement(text="Report a concern", action_id=ACTION_REPORT, value="report"),
+            ButtonElement(text="Request a social media account", action_id=ACTION_REQUEST_ACCOUNT, value="account"),
+            ButtonElement(text="My social media training", action_id=ACTION_TRAINING, value="training"),
+        ]),
+        ContextBlock(elements=[MarkdownTextObject(
+            text="Answers come from the council's own documents; they are guidance, not legal advice.")]),
+    ]
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def register(app, services) -> None:
+    def publish_home(event, client, context):
+        client.views_publish(user_id=event["user"], view=home_view(event["user"]))
+        services.finish_event(context.get("event_claim"))
+
+    def ack_only(ack):
+        ack()
+
+    def not_yet(body, client):
+        """Until the reporting, account and training workflows are installed, say where to go instead."""
+        action = body["actions"][0]["action_id"]
+        where = {ACTION_REPORT: "report misuse of social media to your line manager (para 22), or a reputational "
+                                "issue to Communications and Marketing (para 30)",
+                 ACTION_REQUEST_ACCOUNT: "ask Communications and Marketing: new council accounts need their "
+                                         "authorisation and your Corporate Director's approval (para 19)",
+                 ACTION_TRAINING: "find the social media awareness e-learning on the HR learning pages (para 26)"}
+        client.chat_postMessage(channel=body["user"]["id"],
+                                text=f"This isn't available in Slack yet. For now, {where[action]}.")
+
+    app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[publish_home])
+    app.registry.events.add("app_home_opened")
+    for action_id in HOME_ACTIONS:
+        app.action(action_id)(ack=ack_only, lazy=[not_yet])
+        app.registry.actions.add(action_id)
