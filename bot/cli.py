@@ -304,6 +304,50 @@ def questions(
     _console().print(table)
 
 
+jobs_app = typer.Typer(help="Scheduled jobs.", invoke_without_command=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+def _services():
+    from bot.services import Services
+
+    runtime = _runtime()
+    _engine(runtime)
+    return Services(runtime.settings, runtime)
+
+
+@jobs_app.callback()
+def jobs_list(ctx: typer.Context) -> None:
+    """List the scheduled jobs and when they run."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot.scheduler import JOBS
+
+    for job in JOBS.values():
+        when = f"every {job.seconds} s" if job.seconds else "cron " + " ".join(f"{k}={v}" for k, v in job.cron.items())
+        print(f"{job.name:<20} {when:<28} {job.description}")
+
+
+@jobs_app.command("run")
+def jobs_run(name: Annotated[str, typer.Argument(help="Job name, as listed by `policybot jobs`.")]) -> None:
+    """Run one job now, under the same rules as the scheduler."""
+    from bot.scheduler import JOBS, run_job
+
+    if name not in JOBS:
+        raise CliError(f"no job named {name!r}; jobs: {', '.join(JOBS)}", code=2)
+    print(f"{name}: {run_job(_services(), name)}")
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the scheduled jobs alone, without serving Slack requests."""
+    from bot.logging import configure_logging
+    from bot.scheduler import build_scheduler
+
+    configure_logging()
+    build_scheduler(_services(), background=False).start()
+
+
 def main() -> None:
     from bot.settings import SettingsError
 

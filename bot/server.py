@@ -82,9 +82,16 @@ def serve_http(services, host: str, port: int) -> None:
 
     from bot.slack import create_app
 
+    from bot.scheduler import build_scheduler
+
     prepare(services)
     web_app = create_web_app(services, create_app(services))
-    uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=True)
+    scheduler = build_scheduler(services)
+    scheduler.start()
+    try:
+        uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=True)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 def serve_socket(services) -> None:
@@ -94,5 +101,12 @@ def serve_socket(services) -> None:
 
     if not services.settings.slack_app_token:
         raise RuntimeError("Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)")
+    from bot.scheduler import build_scheduler
+
     prepare(services)
-    SocketModeHandler(create_app(services), services.settings.slack_app_token).start()
+    scheduler = build_scheduler(services)
+    scheduler.start()
+    try:
+        SocketModeHandler(create_app(services), services.settings.slack_app_token).start()
+    finally:
+        scheduler.shutdown(wait=False)

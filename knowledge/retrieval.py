@@ -12,6 +12,7 @@ that the documents (or the vocabulary) know does, together with whether it is ab
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,10 @@ PLATFORM_WEIGHT = 0.3
 ITEM_WEIGHT = 0.85  # a list item matched on its own counts a little less than its whole paragraph
 RELATIVE_CUTOFF = 0.45  # a passage after the first is cited only when it scores at least this share of the best
 MIN_SCORE = 0.5
+SEMANTIC_WEIGHT = 0.35
+HYBRID_CUTOFF = 0.6
+ANSWER_SIMILARITY = 0.55  # best embedding similarity at which a question is answered on that alone
+SUPPORTED_SIMILARITY = 0.25  # the least similarity at which lexical coverage can carry a question
 # Words so common across council documents that they do not, on their own, show a question is covered.
 GENERIC_WORDS = frozenset(stem_all("""council county councils work working staff employee employees use used
 using new time service services people person team day week year help need know tell say find make get
@@ -63,6 +68,29 @@ class PassageRecord:
         return "\n".join(line for line in self.text.split("\n") if not line.startswith("• "))
 
 
+@dataclass(frozen=True)
+class Unit:
+    """What retrieval matches: a passage as a whole (item -1) or one of its list items."""
+
+    position: int
+    item: int
+    lexical_text: str
+    semantic_text: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.semantic_text.encode("utf-8")).hexdigest()
+
+
+def iter_units(passages: list[PassageRecord]):
+    for position, passage in enumerate(passages):
+        context = f"{passage.document} – {passage.heading}" if passage.heading else passage.document
+        yield Unit(position, -1, f"{passage.heading}\n{passage.text}", f"{context}: {passage.text}")
+        for item_number, item in enumerate(passage.items):
+            lead = passage.lead.split(". ")[-1][:200]
+            yield Unit(position, item_number, item, f"{context}: {lead} {item}")
+
+
 @dataclass
 class Hit:
     passage: PassageRecord
@@ -93,23 +121,16 @@ class SearchResult:
 class KnowledgeIndex:
     """An in-memory index of every indexed passage, built from the database."""
 
+    retrieval_mode = "lexical"
+
     def __init__(self, passages: list[PassageRecord]):
         import bm25s
 
         self.passages = passages
-        unit_tokens: list[list[str]] = []
-        unit_passage: list[int] = []
-        unit_item: list[int] = []
-        for position, passage in enumerate(passages):
-            unit_tokens.append(tokens(f"{passage.heading}\n{passage.text}"))
-            unit_passage.append(position)
-            unit_item.append(-1)
-            for item_number, item in enumerate(passage.items):
-                unit_tokens.append(tokens(item))
-                unit_passage.append(position)
-                unit_item.append(item_number)
-        self._unit_passage = np.asarray(unit_passage, dtype=np.int64)
-        self._unit_item = np.asarray(unit_item, dtype=np.int64)
+        units = list(iter_units(passages))
+        unit_tokens = [tokens(unit.lexical_text) for unit in units]
+        self._unit_passage = np.asarray([unit.position for unit in units], dtype=np.int64)
+        self._unit_item = np.asarray([unit.item for unit in units], dtype=np.int64)
         self._passage_starts = np.searchsorted(self._unit_passage, np.arange(len(passages))) if passages else None
         self.vocabulary = {token for unit in unit_tokens for token in unit}
         self._bm25 = None
@@ -179,17 +200,20 @@ class KnowledgeIndex:
     def search(self, question: str, k: int = 3, context: str | None = None) -> SearchResult:
         # A follow-up ("and who decides that?") takes its topic from the question it follows.
         coverage, on_topic = self.coverage(f"{context}\n{question}" if context else question)
-        injection = INJECTION_RE.search(question) is not None
+        result = SearchResult(question, [], coverage, on_topic, INJECTION_RE.search(question) is not None)
         if not self.passages:
-            return SearchResult(question, [], coverage, on_topic, injection)
+            return result
         weights = self.weighted_terms(question, context)
-        if not weights:
-            return SearchResult(question, [], coverage, on_topic, injection)
-        scores = self.unit_scores(weights)
-        return SearchResult(question, self._rank(scores, k), coverage, on_topic, injection)
+        lexical = self.unit_scores(weights) if weights else np.zeros(len(self._unit_passage), dtype=np.float32)
+        lexical = np.where(self._unit_item >= 0, lexical * ITEM_WEIGHT, lexical)
+        self._score(result, lexical, question, context)
+        return result
+
+    def _score(self, result: SearchResult, lexical: np.ndarray, question: str, context: str | None) -> None:
+        if lexical.max(initial=0.0) > 0:
+            result.hits = self._rank(lexical, 3)
 
     def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float = RELATIVE_CUTOFF) -> list[Hit]:
-        unit_scores = np.where(self._unit_item >= 0, unit_scores * ITEM_WEIGHT, unit_scores)
         passage_scores = np.maximum.reduceat(unit_scores, self._passage_starts)
         order = np.argsort(-passage_scores, kind="stable")[: max(k, 1)]
         hits: list[Hit] = []
@@ -218,3 +242,40 @@ def load_passages(engine: Engine) -> list[PassageRecord]:
     return [PassageRecord(id=p.id, document_id=d.id, document=d.title, version=d.version,
                           numbered=p.label.endswith(f"para {p.section}"), section=p.section, heading=p.heading,
                           label=p.label, text=p.text, checksum=p.checksum) for p, d in rows]
+
+
+class HybridIndex(KnowledgeIndex):
+    """BM25 and sentence embeddings together.
+
+    Each unit's score is `SEMANTIC_WEIGHT` × its embedding similarity (rescaled so the query's median unit
+    is 0 and its best is 1) plus the rest × its BM25 score (divided by the query's best). Whether to answer
+    is decided on the best raw similarity, which separates covered from uncovered questions better than any
+    BM25 figure, backed by the lexical coverage test for questions in between (see README).
+    """
+
+    retrieval_mode = "hybrid"
+
+    def __init__(self, passages: list[PassageRecord], embedder, unit_vectors: np.ndarray):
+        super().__init__(passages)
+        if len(unit_vectors) != len(self._unit_passage):
+            raise ValueError(f"{len(unit_vectors)} vectors for {len(self._unit_passage)} retrieval units")
+        self.embedder = embedder
+        self._vectors = np.ascontiguousarray(unit_vectors, dtype=np.float32)
+
+    def _score(self, result: SearchResult, lexical: np.ndarray, question: str, context: str | None) -> None:
+        query = f"{context} {question}" if context else question
+        query_vector = self.embedder.embed([query])[0]
+        similarity = self._vectors @ query_vector
+        best_similarity = float(similarity.max())
+        median = float(np.median(similarity))
+        dense = np.clip((similarity - median) / max(best_similarity - median, 1e-6), 0.0, 1.0)
+        dense = np.where(self._unit_item >= 0, dense * ITEM_WEIGHT, dense)
+        top_lexical = float(lexical.max(initial=0.0))
+        sparse = lexical / top_lexical if top_lexical > 0 else lexical
+        fused = SEMANTIC_WEIGHT * dense + (1 - SEMANTIC_WEIGHT) * sparse
+        result.hits = self._rank(fused.astype(np.float32), 3, cutoff=HYBRID_CUTOFF)
+        result.semantic_score = best_similarity
+        result.decided_by = "hybrid"
+        lexical_ok = bool(result.hits) and (result.coverage >= 0.6 or (result.on_topic and result.coverage >= 0.25))
+        result.covered_override = not result.injection and bool(result.hits) and (
+            best_similarity >= ANSWER_SIMILARITY or (lexical_ok and best_similarity >= SUPPORTED_SIMILARITY))

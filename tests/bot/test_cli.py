@@ -129,3 +129,11 @@ def test_db_upgrade_reports_the_revision():
     result = run("db", "upgrade")
     assert result.returncode == 0
     assert "is at revision" in result.stdout
+
+
+def test_questions_report_prints_csv_and_rejects_bad_dates(tmp_path):
+    result = run("questions", "--since", "2000-01-01", "--csv")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0].startswith("id,asked_at,surface")
+    bad = run("questions", "--since", "last tuesday")
+    assert bad.returncode == 2 and "--since must be a date" in bad.stderr

@@ -1,0 +1,63 @@
+"""Scheduled jobs (APScheduler): the same functions run on a timer inside `policybot serve`, alone under
+`policybot scheduler`, or once on demand with `policybot jobs run NAME`.
+
+Every job is safe to run in several processes at once: work items are claimed in the database before
+they are acted on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    description: str
+    run: Callable  # run(services) -> str (a one-line summary)
+    seconds: int | None = None  # interval trigger
+    cron: dict | None = None  # cron trigger fields, in the council's time zone
+
+
+def _outbox(services) -> str:
+    report = services.outbox.deliver_due()
+    return f"{report.sent} sent, {report.retried} to retry, {report.failed} failed"
+
+
+JOBS: dict[str, Job] = {
+    "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
+                  seconds=30),
+}
+
+
+def run_job(services, name: str) -> str:
+    if name not in JOBS:
+        raise KeyError(name)
+    return JOBS[name].run(services)
+
+
+def build_scheduler(services, *, background: bool = True):
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler_class = BackgroundScheduler if background else BlockingScheduler
+    scheduler = scheduler_class(timezone=getattr(services.settings, "timezone", "Europe/London"))
+    for job in JOBS.values():
+        def execute(job=job):
+            try:
+                summary = job.run(services)
+                log.info("job finished", extra={"job": job.name, "summary": summary})
+            except Exception:
+                log.exception("job failed", extra={"job": job.name})
+
+        if job.cron is not None:
+            scheduler.add_job(execute, "cron", id=job.name, name=job.name, coalesce=True, max_instances=1,
+                              misfire_grace_time=3600, **job.cron)
+        else:
+            scheduler.add_job(execute, "interval", id=job.name, name=job.name, seconds=job.seconds or 60,
+                              coalesce=True, max_instances=1)
+    return scheduler
