@@ -135,3 +135,102 @@ def policy_index():
                              section=p.section, heading=p.heading, label=document.label(p), text=p.text,
                              checksum=p.checksum) for p in document.passages]
     return KnowledgeIndex(records)
+
+
+# ------------------------------------------------------------------------------------------------ Slack
+
+class SlackBot:
+    """The real Bolt app behind the bot's real HTTP endpoint (uvicorn on loopback), talking to a stand-in
+    Slack Web API. `post_*` methods send requests signed as Slack signs them."""
+
+    def __init__(self, services, fake, base_url: str):
+        import httpx
+
+        self.services = services
+        self.fake = fake
+        self.url = base_url
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+
+    def post(self, body: str, content_type: str, headers: dict | None = None, signed: bool = True):
+        from tests.support.slack_requests import signed_headers
+
+        all_headers = signed_headers(body, content_type=content_type) if signed else {"Content-Type": content_type}
+        all_headers.update(headers or {})
+        return self.http.post("/slack/events", content=body.encode("utf-8"), headers=all_headers)
+
+    def event(self, event: dict, event_id: str | None = None, headers: dict | None = None):
+        from tests.support.slack_requests import event_body
+
+        return self.post(event_body(event, event_id), "application/json", headers)
+
+    def command(self, command: str, text: str, **kwargs):
+        from tests.support.slack_requests import command_body
+
+        kwargs.setdefault("response_url", self.fake.response_url)
+        return self.post(command_body(command, text, **kwargs), "application/x-www-form-urlencoded")
+
+    def action(self, payload: dict):
+        from tests.support.slack_requests import interaction_body
+
+        payload.setdefault("response_url", self.fake.response_url)
+        if not payload.get("response_url"):
+            payload["response_url"] = self.fake.response_url
+        return self.post(interaction_body(payload), "application/x-www-form-urlencoded")
+
+    def rows(self, model):
+        from sqlmodel import Session, select
+
+        with Session(self.services.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def fake_slack():
+    from tests.support.slack_api import FakeSlack
+
+    with FakeSlack(expected_token="xoxb-test-token") as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack_settings(database_url, fake_slack, tmp_path):
+    from bot.settings import load_settings
+    from tests.support.slack_requests import SIGNING_SECRET
+
+    return load_settings(database_url=database_url, slack_bot_token="xoxb-test-token",
+                         slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
+                         comms_channel="CCOMMS", embeddings="none")
+
+
+@pytest.fixture
+def slack_bot(slack_settings, fake_slack):
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from bot.server import create_web_app, prepare
+    from bot.services import Services
+    from bot.slack import create_app
+
+    services = Services(slack_settings)
+    prepare(services)
+    web_app = create_web_app(services, create_app(services))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    fake_slack.clear()
+    bot = SlackBot(services, fake_slack, f"http://127.0.0.1:{port}")
+    yield bot
+    bot.http.close()
+    server.should_exit = True
+    thread.join(timeout=5)
+    services.engine.dispose()
