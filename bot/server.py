@@ -49,9 +49,13 @@ def health(services) -> tuple[bool, dict]:
 
 def create_web_app(services, bolt_app) -> Starlette:
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
-        started = time.perf_counter()
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        services.acknowledging(+1)
+        try:
+            body = await request.body()
+            started = time.perf_counter()
+            bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+        finally:
+            services.acknowledging(-1)
         log.debug("slack request handled", extra={"status": bolt_response.status,
                                                   "ms": round((time.perf_counter() - started) * 1000, 1)})
         return to_starlette_response(bolt_response)
@@ -78,7 +82,13 @@ def prepare(services) -> None:
 
 
 def serve_http(services, host: str, port: int) -> None:
+    import sys
+
     import uvicorn
+
+    # Hand the interpreter between threads every millisecond (default 5 ms), so a request thread with an
+    # acknowledgement to send is never kept waiting long behind a thread that is answering a question.
+    sys.setswitchinterval(0.001)
 
     from bot.slack import create_app
 

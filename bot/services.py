@@ -44,6 +44,54 @@ class Services:
 
         return Outbox(self.engine, self.client, clock=self.clock)
 
+    @cached_property
+    def executor(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        return ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="policybot-work")
+
+    def defer(self, function, /, *args, **kwargs):
+        """Run slow work (answering, posting) after the acknowledgement, in the bot's worker threads.
+
+        The work gets only what it needs from the payload, so nothing is copied on the request thread;
+        a failure is logged with the function's name and never reaches Slack's request."""
+
+        def run():
+            self.wait_for_acknowledgements()
+            try:
+                return function(*args, **kwargs)
+            except Exception:
+                log.exception("deferred work failed", extra={"work": getattr(function, "__name__", "work")})
+
+        return self.executor.submit(run)
+
+    # Requests being acknowledged right now (counted by the HTTP endpoint). Deferred work waits for them, up to
+    # ACK_PRIORITY_WAIT, so a burst of requests is acknowledged before the answers to it are worked out.
+    ACK_PRIORITY_WAIT = 0.25
+    _acknowledging = 0
+    _ack_lock = None
+
+    def acknowledging(self, delta: int) -> None:
+        import threading
+
+        if self._ack_lock is None:
+            self._ack_lock = threading.Lock()
+        with self._ack_lock:
+            self._acknowledging += delta
+
+    def wait_for_acknowledgements(self) -> None:
+        import time
+
+        deadline = time.monotonic() + self.ACK_PRIORITY_WAIT
+        while self._acknowledging > 0 and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    def respond_to(self, response_url: str):
+        """A `respond` for a slash command or action, posting to its response_url."""
+        from slack_bolt.context.respond import Respond
+
+        return Respond(response_url=response_url, proxy=None, ssl=None)
+
     def identify_bot(self) -> None:
         """Learn the bot's own user id (auth.test), so its own messages are ignored."""
         if self.bot_user_id or not self.settings.slack_bot_token:

@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     knowledge_dir: Path | None = _env("POLICYBOT_KNOWLEDGE_DIR")
     comms_channel: str | None = _env("POLICYBOT_COMMS_CHANNEL")
     host: str = Field("127.0.0.1", validation_alias=AliasChoices("POLICYBOT_HOST", "policybot_host"))
+    workers: int = Field(2, ge=1, le=32, validation_alias=AliasChoices("POLICYBOT_WORKERS", "policybot_workers"))
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("POLICYBOT_PORT", "policybot_port"))
     embeddings: Literal["local", "openai", "none"] | None = _env("POLICYBOT_EMBEDDINGS")
     embedding_model: str | None = _env("POLICYBOT_EMBEDDING_MODEL")

@@ -1,7 +1,8 @@
 """The Slack app: the Bolt `App`, its Web API client, and the rules every request goes through.
 
 * Requests are verified with the signing secret (Bolt), and acknowledged before any slow work: listeners
-  that answer questions are lazy, so the acknowledgement never waits for retrieval or a model.
+  call ack() and hand the work to the bot's worker threads, so the acknowledgement never waits for
+  retrieval, the database or a model.
 * One central filter drops the bot's own messages, other bots' messages, edits, deletions and other
   message subtypes before any listener sees them.
 * Events are claimed by event id in the database (`slack_event`, unique): a Slack retry of an event that
@@ -90,7 +91,10 @@ def create_app(services) -> App:
         client=services.client,
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,
-        process_before_response=False,
+        # Listeners acknowledge inline and hand slow work to `services.defer` (the bot's worker threads), so
+        # an acknowledgement never waits behind an answer. (Bolt's lazy listeners would do the same but copy
+        # every request on the request thread first, which costs more than the acknowledgement itself.)
+        process_before_response=True,
         raise_error_for_unhandled_request=False,
     )
     app.registry = Registry()  # type: ignore[attr-defined]

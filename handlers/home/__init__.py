@@ -42,14 +42,19 @@ def home_view(user_id: str, coming_soon: set[str] | None = None) -> dict:
 
 
 def register(app, services) -> None:
-    def publish_home(event, client, context):
-        client.views_publish(user_id=event["user"], view=home_view(event["user"]))
-        services.finish_event(context.get("event_claim"))
+    client = services.client
 
-    def ack_only(ack):
+    def publish_home(user_id: str, event_claim: str | None) -> None:
+        try:
+            client.views_publish(user_id=user_id, view=home_view(user_id))
+        finally:
+            services.finish_event(event_claim)
+
+    def home_opened(ack, event, context):
         ack()
+        services.defer(publish_home, event["user"], context.get("event_claim"))
 
-    def not_yet(body, client):
+    def not_yet(body):
         """Until the reporting, account and training workflows are installed, say where to go instead."""
         action = body["actions"][0]["action_id"]
         where = {ACTION_REPORT: "report misuse of social media to your line manager (para 22), or a reputational "
@@ -60,8 +65,12 @@ def register(app, services) -> None:
         client.chat_postMessage(channel=body["user"]["id"],
                                 text=f"This isn't available in Slack yet. For now, {where[action]}.")
 
-    app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[publish_home])
+    def home_action(ack, body):
+        ack()
+        services.defer(not_yet, body)
+
+    app.event("app_home_opened")(home_opened)
     app.registry.events.add("app_home_opened")
     for action_id in HOME_ACTIONS:
-        app.action(action_id)(ack=ack_only, lazy=[not_yet])
+        app.action(action_id)(home_action)
         app.registry.actions.add(action_id)

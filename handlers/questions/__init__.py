@@ -1,7 +1,7 @@
 """Questions in Slack: direct messages, @mentions and thread follow-ups, `/policy`, votes, sharing and
 hand-offs to Communications and Marketing.
 
-Listeners acknowledge at once and answer in a lazy function. An answer is stored with the question and
+Listeners acknowledge at once and answer in the bot's worker threads (`services.defer`). An answer is stored with the question and
 queued in the outbox in one transaction, then sent; if Slack is unavailable the outbox job sends it later.
 """
 
@@ -72,10 +72,7 @@ def register(app, services) -> None:
         finally:
             services.finish_event(event_id)
 
-    def ack_event(ack):
-        ack()
-
-    def on_mention(event, body, context):
+    def on_mention(event, context):
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
         previous = previous_question(engine_of(), channel, thread_ts) if event.get("thread_ts") else None
@@ -83,7 +80,7 @@ def register(app, services) -> None:
                                channel=channel, text=_question_text(event.get("text", "")), thread_ts=thread_ts,
                                context=previous.text if previous else None, event_id=context.get("event_claim"))
 
-    def on_message(event, body, context):
+    def on_message(event, context):
         channel_type = event.get("channel_type")
         text = event.get("text", "")
         bot_user = services.bot_user_id
@@ -105,23 +102,31 @@ def register(app, services) -> None:
                                text=_question_text(text), thread_ts=thread_ts, context=previous.text,
                                event_id=context.get("event_claim"))
 
-    app.event("app_mention")(ack=ack_event, lazy=[on_mention])
-    app.event("message")(ack=ack_event, lazy=[on_message])
+    def mention_listener(ack, event, context):
+        ack()
+        services.defer(on_mention, event, {"event_claim": context.get("event_claim")})
+
+    def message_listener(ack, event, context):
+        ack()
+        services.defer(on_message, event, {"event_claim": context.get("event_claim")})
+
+    app.event("app_mention")(mention_listener)
+    app.event("message")(message_listener)
     registry.events.update({"app_mention", "message.im", "message.channels", "message.groups"})
 
     # ------------------------------------------------------------------------------------ /policy
 
-    def policy_ack(ack, command):
+    def policy_command(ack, command):
         text = (command.get("text") or "").strip()
         if not text or text.lower() in {"help", "?"}:
             ack(blocks=ui.help_blocks(), text="How to use the policy assistant")
             return
         ack(text="Looking that up…", blocks=ui.looking_up_blocks(text))
+        services.defer(policy_answer, {k: command.get(k) for k in ("text", "user_id", "channel_id")},
+                       services.respond_to(command["response_url"]))
 
     def policy_answer(command, respond):
         text = (command.get("text") or "").strip()
-        if not text or text.lower() in {"help", "?"}:
-            return
         try:
             asked = answer_and_record(engine_of(), services.answerer, text, surface="slash",
                                       user_id=command.get("user_id", ""), channel_id=command.get("channel_id", ""))
@@ -131,13 +136,10 @@ def register(app, services) -> None:
         respond(text=ui.answer_fallback_text(asked.answer), replace_original=True, response_type="ephemeral",
                 blocks=ui.answer_blocks(asked.question.id, asked.answer, ephemeral=True))
 
-    app.command("/policy")(ack=policy_ack, lazy=[policy_answer])
+    app.command("/policy")(policy_command)
     registry.commands.add("/policy")
 
     # ------------------------------------------------------------------------------- answer buttons
-
-    def ack_only(ack):
-        ack()
 
     def _vote(body, respond, helpful: bool):
         action = body["actions"][0]
@@ -207,7 +209,14 @@ def register(app, services) -> None:
                 blocks=ui.answer_blocks(question_id, answer, shared_by=user, asker=question.user_id))
         respond(text="Shared in the channel.", replace_original=True, response_type="ephemeral")
 
+    def deferred_action(handler):
+        def listener(ack, body):
+            ack()
+            services.defer(handler, body, services.respond_to(body["response_url"]))
+
+        return listener
+
     for action_id, handler in ((ui.HELPFUL, vote_helpful), (ui.NOT_HELPFUL, vote_not_helpful),
                                (ui.ASK_COMMS, ask_comms), (ui.SHARE, share)):
-        app.action(action_id)(ack=ack_only, lazy=[handler])
+        app.action(action_id)(deferred_action(handler))
         registry.actions.add(action_id)

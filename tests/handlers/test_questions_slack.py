@@ -232,3 +232,31 @@ def test_healthz_reports_database_and_index(slack_bot):
     body = response.json()
     assert body["database"] == "ok" and body["index"] == "ok" and body["passages"] == 32
     assert body["retrieval"].startswith("lexical")
+
+
+def test_slow_generative_answers_show_a_looking_up_message_first(slack_settings, fake_slack):
+    """With a model configured the DM first shows "Looking that up…", then that message becomes the answer."""
+    from bot.server import prepare
+    from bot.services import Services
+    from bot.slack import create_app
+    from tests.support.openai_api import FakeOpenAI
+    from tests.support.slack_requests import event_body, signed_headers
+
+    with FakeOpenAI() as llm:
+        llm.reply_with(json.dumps({"answer": "Comms authorise accounts with the Corporate Director's approval.",
+                                   "citations": ["19"]}))
+        settings = slack_settings.model_copy(update={"llm_model": "council-gpt", "openai_base_url": llm.base_url})
+        services = Services(settings)
+        prepare(services)
+        app = create_app(services)
+        from slack_bolt.request import BoltRequest
+
+        body = event_body(message_event("Who approves a new Facebook page?"))
+        response = app.dispatch(BoltRequest(body=body, headers=signed_headers(body)))
+        assert response.status == 200
+        placeholder = fake_slack.wait_for("chat.postMessage")[0]
+        assert "Looking that up" in placeholder.text
+        update = fake_slack.wait_for("chat.update")[0]
+        assert update.params["ts"] == "1700000000.000001" and update.params["channel"] == "D100"
+        assert "Comms authorise accounts" in update.text and "para 19" in update.text
+        services.engine.dispose()
