@@ -75,6 +75,12 @@ def resolve_mode(settings) -> str:
 
 
 class LocalEmbedder:
+    """sentence-transformers on the CPU. Questions (a few texts at a time) are embedded by the NumPy
+    forward pass in `knowledge.bert_numpy` when the model is BERT-family, so answering a question never
+    imports torch; indexing (many texts) uses sentence-transformers in batches. Both give the same vectors."""
+
+    SMALL_BATCH = 8
+
     def __init__(self, model_path: str | Path | None = None):
         path = Path(model_path) if model_path else bundled_model_path()
         if path is None or not path.is_dir():
@@ -82,14 +88,22 @@ class LocalEmbedder:
                                  "set POLICYBOT_EMBEDDING_MODEL to one")
         self.path = path
         self.name = f"local:{'all-MiniLM-L6-v2' if path == bundled_model_path() else path.name}"
-        self._model = _load_sentence_transformer(str(path))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        vectors = self._model.encode(texts, batch_size=LOCAL_BATCH, normalize_embeddings=True,
-                                     show_progress_bar=False, convert_to_numpy=True)
+        if len(texts) <= self.SMALL_BATCH and (numpy_model := _load_numpy_bert(str(self.path))) is not None:
+            return numpy_model.embed(texts)
+        vectors = _load_sentence_transformer(str(self.path)).encode(
+            texts, batch_size=LOCAL_BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def _load_numpy_bert(path: str):
+    from knowledge.bert_numpy import NumpyBert, supports
+
+    return NumpyBert(Path(path)) if supports(Path(path)) else None
 
 
 @lru_cache(maxsize=4)
@@ -97,6 +111,7 @@ def _load_sentence_transformer(path: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     import torch
     from sentence_transformers import SentenceTransformer
 

@@ -29,10 +29,10 @@ PLATFORM_WEIGHT = 0.3
 ITEM_WEIGHT = 0.85  # a list item matched on its own counts a little less than its whole paragraph
 RELATIVE_CUTOFF = 0.45  # a passage after the first is cited only when it scores at least this share of the best
 MIN_SCORE = 0.5
-SEMANTIC_WEIGHT = 0.35
+SEMANTIC_WEIGHT = 0.2
 HYBRID_CUTOFF = 0.6
 ANSWER_SIMILARITY = 0.55  # best embedding similarity at which a question is answered on that alone
-SUPPORTED_SIMILARITY = 0.25  # the least similarity at which lexical coverage can carry a question
+SUPPORTED_SIMILARITY = 0.15  # the least similarity at which lexical coverage can carry a question
 # Words so common across council documents that they do not, on their own, show a question is covered.
 GENERIC_WORDS = frozenset(stem_all("""council county councils work working staff employee employees use used
 using new time service services people person team day week year help need know tell say find make get

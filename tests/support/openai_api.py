@@ -30,7 +30,7 @@ class FakeOpenAI:
         self.requests: list[dict] = []
         self._lock = threading.Lock()
         self.chat_handler: Callable[[dict], object] = lambda body: "OK"
-        self.embed_handler: Callable[[list[str]], list[list[float]]] = lambda texts: [hashed_embedding(t)
+        self.embed_handler: Callable[[list[str]], list[list[float]]] | None = lambda texts: [hashed_embedding(t)
                                                                                       for t in texts]
         self.latency = 0.0
         self._server: ThreadingHTTPServer | None = None
@@ -94,6 +94,9 @@ class FakeOpenAI:
         elif request.path.endswith("/embeddings"):
             texts = body.get("input")
             texts = [texts] if isinstance(texts, str) else list(texts)
+            if self.embed_handler is None:
+                self._send(request, 500, {"error": {"message": "embeddings unavailable", "type": "server_error"}})
+                return
             vectors = self.embed_handler(texts)
             as_base64 = body.get("encoding_format") == "base64"
             data = [{"object": "embedding", "index": i,

@@ -1,0 +1,102 @@
+"""A NumPy forward pass for BERT-family sentence-transformers models (such as all-MiniLM-L6-v2).
+
+Embedding one question is a few milliseconds of matrix arithmetic, but importing torch and transformers
+to do it costs several seconds, which `policybot ask` would pay on every start. This module computes the
+same embedding (mean pooling, L2-normalised) from the model folder's `model.safetensors` and
+`tokenizer.json` with NumPy and the `tokenizers` library only. `tests/knowledge/test_embeddings.py` checks
+it against sentence-transformers. Models of other architectures use sentence-transformers itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+MAX_TOKENS = 256
+
+
+def supports(model_dir: Path) -> bool:
+    """True for a BertModel with mean pooling, stored as safetensors with a fast tokenizer."""
+    try:
+        config = json.loads((model_dir / "config.json").read_text())
+        pooling = json.loads((model_dir / "1_Pooling" / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return (config.get("model_type") == "bert" and config.get("hidden_act") == "gelu"
+            and config.get("position_embedding_type", "absolute") == "absolute"
+            and pooling.get("pooling_mode_mean_tokens") and not pooling.get("pooling_mode_cls_token")
+            and (model_dir / "model.safetensors").is_file() and (model_dir / "tokenizer.json").is_file())
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    # Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), enough for GELU in float32.
+    sign = np.sign(x)
+    x = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * x)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-x * x))
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+
+
+def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
+    mean = x.mean(axis=-1, keepdims=True)
+    variance = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(variance + eps) * weight + bias
+
+
+class NumpyBert:
+    def __init__(self, model_dir: Path):
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        config = json.loads((model_dir / "config.json").read_text())
+        self.heads = config["num_attention_heads"]
+        self.layers = config["num_hidden_layers"]
+        self.eps = config.get("layer_norm_eps", 1e-12)
+        weights = load_file(str(model_dir / "model.safetensors"))
+        self.w = {key.removeprefix("bert."): value.astype(np.float32) for key, value in weights.items()}
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_TOKENS)
+        self.tokenizer.no_padding()
+
+    def _encode_one(self, ids: list[int]) -> np.ndarray:
+        w = self.w
+        ids_array = np.asarray(ids)
+        hidden = (w["embeddings.word_embeddings.weight"][ids_array]
+                  + w["embeddings.position_embeddings.weight"][: len(ids)]
+                  + w["embeddings.token_type_embeddings.weight"][0])
+        hidden = _layer_norm(hidden, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
+        tokens, size = hidden.shape
+        head_size = size // self.heads
+        for layer in range(self.layers):
+            p = f"encoder.layer.{layer}."
+
+            def linear(x, name):
+                return x @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+
+            q = linear(hidden, "attention.self.query").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
+            k = linear(hidden, "attention.self.key").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
+            v = linear(hidden, "attention.self.value").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
+            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head_size)
+            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(1, 0, 2).reshape(tokens, size)
+            hidden = _layer_norm(linear(context, "attention.output.dense") + hidden,
+                                 w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
+                                 self.eps)
+            intermediate = _gelu(linear(hidden, "intermediate.dense"))
+            hidden = _layer_norm(linear(intermediate, "output.dense") + hidden,
+                                 w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
+        pooled = hidden.mean(axis=0)
+        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        encodings = self.tokenizer.encode_batch(texts)
+        return np.vstack([self._encode_one(e.ids) for e in encodings]).astype(np.float32)

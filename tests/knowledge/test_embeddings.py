@@ -1,0 +1,115 @@
+"""Embeddings: the local model offline, an OpenAI-compatible endpoint, storage keyed by text checksum
+(re-indexing embeds only what changed), and hybrid retrieval built from them. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from bot.settings import load_settings
+from knowledge import embeddings
+from knowledge.embeddings import EmbeddingError, LocalEmbedder, OpenAIEmbedder, refresh_embeddings
+from knowledge.indexer import index_paths
+from knowledge.search import build_index
+from tests.conftest import POLICY_FILE
+from tests.support.openai_api import FakeOpenAI
+
+
+class Counting:
+    """A real embedder that counts the texts it is asked to embed."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = inner.name
+        self.texts: list[str] = []
+
+    def embed(self, texts):
+        self.texts.extend(texts)
+        return self.inner.embed(texts)
+
+
+@pytest.fixture(scope="module")
+def local():
+    return LocalEmbedder()
+
+
+def test_the_bundled_model_loads_offline_and_ranks_by_meaning(local):
+    vectors = local.embed(["Can I put up pictures of the kids from the fun day?",
+                           "Use of social media will be consistent with the duty to safeguard children.",
+                           "How much sick pay will I get when I am ill?"])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+    assert local.name == "local:all-MiniLM-L6-v2"
+
+
+def test_the_numpy_query_path_matches_sentence_transformers(local):
+    texts = ["Who approves a new council TikTok account?", "Council social media accounts will only be "
+             "authorised by the Council’s Communication and Marketing service."]
+    quick = local.embed(texts)  # two texts: the NumPy forward pass
+    batched = embeddings._load_sentence_transformer(str(local.path)).encode(texts, normalize_embeddings=True)
+    assert np.all(np.sum(quick * batched, axis=1) > 0.9999)
+
+
+def test_reindexing_embeds_only_what_changed(engine, tmp_path, local, monkeypatch):
+    path = tmp_path / "policy.txt"
+    shutil.copy(POLICY_FILE, path)
+    index_paths(engine, [path])
+    counting = Counting(local)
+    monkeypatch.setattr(embeddings, "make_embedder", lambda settings: counting)
+    settings = load_settings(embeddings="local")
+    first = refresh_embeddings(engine, settings)
+    assert first == f"Embeddings ({local.name}): 59 computed, 0 reused"  # 32 paragraphs and 27 list items
+    assert len(counting.texts) == 59
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 0 computed, 59 reused"
+    assert len(counting.texts) == 59
+    path.write_text(path.read_text(encoding="utf-8").replace("relevant Corporate Director.",
+                                                             "relevant Corporate Director or their deputy."),
+                    encoding="utf-8")
+    index_paths(engine, [path])
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 1 computed, 58 reused"
+    assert "their deputy" in counting.texts[-1]
+    index = build_index(engine, settings)
+    assert index.retrieval_mode == "hybrid" and len(counting.texts) == 60  # start-up loads, embeds nothing
+    result = index.search("Who has to approve a new council Facebook page?")
+    assert result.covered and result.hits[0].passage.section == "19"
+    assert not index.search("How much sick pay do I get?").covered
+
+
+def test_openai_compatible_embeddings(engine, tmp_path):
+    with FakeOpenAI() as server:
+        embedder = OpenAIEmbedder("text-embedding-3-small", "sk-test", server.base_url)
+        vectors = embedder.embed([f"text number {i}" for i in range(150)] + ["text number 1"])
+        assert vectors.shape == (151, 64)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert np.allclose(vectors[1], vectors[150])
+        batches = [r for r in server.requests if r["path"].endswith("/embeddings")]
+        assert [len(r["body"]["input"]) for r in batches] == [100, 51]
+        assert batches[0]["body"]["model"] == "text-embedding-3-small"
+
+        settings = load_settings(embeddings="openai", openai_base_url=server.base_url, openai_api_key="sk-test")
+        shutil.copy(POLICY_FILE, tmp_path / "policy.txt")
+        index_paths(engine, [tmp_path / "policy.txt"])
+        assert refresh_embeddings(engine, settings) == \
+            "Embeddings (openai:text-embedding-3-small): 59 computed, 0 reused"
+        index = build_index(engine, settings)
+        assert index.retrieval_mode == "hybrid"
+        assert index.search("who approves a new council facebook account").hits[0].passage.section == "19"
+
+        server.embed_handler = None  # the fake now answers 500 for embeddings
+        with pytest.raises(EmbeddingError, match="the embeddings endpoint failed"):
+            OpenAIEmbedder("m", "k", server.base_url).embed(["x"])
+
+
+def test_modes_default_and_refuse_what_cannot_work(monkeypatch):
+    assert embeddings.resolve_mode(load_settings()) == "local"  # the semantic extra is installed here
+    assert embeddings.resolve_mode(load_settings(embeddings="none")) == "none"
+    monkeypatch.setattr(embeddings, "semantic_available", lambda: False)
+    assert embeddings.resolve_mode(load_settings()) == "none"
+    with pytest.raises(EmbeddingError, match="needs the semantic extra"):
+        embeddings.resolve_mode(load_settings(embeddings="local"))
+    with pytest.raises(EmbeddingError, match="needs OPENAI_BASE_URL or OPENAI_API_KEY"):
+        embeddings.resolve_mode(load_settings(embeddings="openai"))
+    assert embeddings.retrieval_description(load_settings(embeddings="none")).startswith("lexical")
