@@ -41,17 +41,22 @@ RULES = _rules([
      "council social media accounts authorised communication marketing approval relevant corporate director"),
     (r"pages?|accounts?|channels?|profiles?|handles?|feeds?",
      "social media accounts channels"),
-    (r"register|official list|list of (?:all )?(?:the )?(?:council|our|official|corporate)|official (?:account|page)|"
-     r"(?:real|genuine|fake|legit\w*|imposter|impersonat\w+) (?:accounts?|pages?|profiles?)|is (?:this|that) (?:account|page) ours",
+    (r"register|official list|list\w* (?:\w+ ){0,4}(?:accounts?|pages?|profiles?)|which (?:accounts?|pages?) (?:are|is)|"
+     r"official (?:accounts?|pages?)|(?:real|genuine|fake|legit\w*|imposter|impersonat\w+) (?:\w+ ){0,2}(?:accounts?|pages?|"
+     r"profiles?)|(?:one|any) of ours|is (?:this|that|it) (?:account|page )?ours",
      "register authorised social media accounts communication marketing"),
-    (r"log[- ]?ins?|logins?|sign[- ]?ins?|passwords?|credentials|admin rights|access to (?:the|our|a) (?:council|corporate|main)",
+    (r"log[- ]?ins? (?:to|for) (?:the |our |a )?(?:\w+ ){0,3}(?:accounts?|pages?)|(?:accounts?|pages?|twitter|facebook|"
+     r"instagram) (?:\w+ ){0,2}(?:log[- ]?ins?|passwords?)|passwords? (?:for|to) (?:the |our )?(?:\w+ ){0,2}(?:accounts?|pages?)|"
+     r"who can log[- ]?in|admin rights|access to (?:the|our|a) (?:council|corporate|main)",
      "corporate accounts accessed monitored register access"),
-    (r"reply to (?:customers|residents|people|comments|messages)|respond to (?:customers|residents|comments|enquiries)|"
-     r"customer (?:contact|enquiries|service)|our own (?:log|login|access)|business case|service (?:account|page)",
+    (r"(?:reply|replies|replying|respond\w*|answer\w*) (?:to )?(?:\w+ ){0,1}(?:customers|residents?'?|people|comments|"
+     r"messages|enquiries|questions)|customer (?:contact|enquiries|service)|own (?:\w+ ){0,3}(?:access|log[- ]?ins?)|"
+     r"run (?:its|our|their) own (?:page|account)s?|business case|service (?:account|page)s?",
      "providing access services deal directly customer contact valid business case co-ordinate"),
     # Children and vulnerable people.
     (r"kids?|child\w*|young people|youngsters|teen\w*|pupil\w*|school\w*|foster\w*|looked[- ]after|care leavers?|"
-     r"vulnerable|safeguard\w*|minors?|bab(?:y|ies)|under[- ]?(?:16|18)s?|youth",
+     r"vulnerable|safeguard\w*|minors?|bab(?:y|ies)|under[- ]?(?:16|18)s?|youth|care homes?|elderly|older people|"
+     r"disab\w+|dementia|service users|patients",
      "safeguard children young people vulnerable adults duty"),
     (r"photo\w*|pic\w*|picture\w*|image\w*|selfie\w*|video\w*|footage|filming|films?",
      "images personal data photographs video disclosure safeguarding"),
@@ -61,7 +66,7 @@ RULES = _rules([
     # Risks.
     (r"risk\w*|danger\w*|go wrong|goes wrong|threat\w*|pitfall\w*|downside\w*|problems?",
      "risks identified damage reputation legal action confidential malware phishing bullying productivity"),
-    (r"dodgy|scam\w*|phish\w*|suspicious (?:link|message|email)|hack\w*|virus\w*|malware|ransomware|"
+    (r"dodgy (?:links?|messages?|emails?|dms?|attachments?)|scam\w*|phish\w*|suspicious (?:link|message|email)|hack\w*|virus\w*|malware|ransomware|"
      r"click(?:ed)? (?:a|on a|the) link|fake (?:link|login)",
      "virus malware malicious software infection social engineering attacks phishing"),
     (r"troll\w*|bull(?:y|ied|ying)|harass\w*|abus\w*|pile[- ]on|witch[- ]?hunt\w*|hate|nasty comments|"
@@ -79,7 +84,9 @@ RULES = _rules([
      "reputation business brought into disrepute"),
     (r"bad press|press coverage|negative (?:comments|coverage|posts|reviews|publicity|attention)|slated|slamm\w*|"
      r"backlash|went viral|gone viral|going viral|viral|crisis|shitstorm|storm|complaints? (?:online|on social)|"
-     r"kicking off|kicked off|outrage|angry (?:residents|comments|posts)|media attention|journalist\w*|reporter\w*",
+     r"kicking off|kicked off|outrage|angry (?:residents|comments|posts|people)|media attention|journalist\w*|"
+     r"reporter\w*|(?:local |the )?(?:news)?papers?|newspapers?|press|going badly|gone wrong|backfir\w*|"
+     r"comments section|full of (?:angry|negative|abusive|nasty)|complain\w* (?:online|on)",
      "reputational issues initial advice communications marketing signposting HR legal services"),
     # Law and consequences.
     (r"su(?:e|ed|ing)\b|lawsuit\w*|court\w*|libel\w*|defam\w*|slander\w*|legal\w*|law\b|laws\b|lawyer\w*|"
@@ -106,20 +113,25 @@ RULES = _rules([
      "reported promptly line manager initial advice"),
     (r"advis\w*|advice|support for managers|help(?:s)? (?:managers|me|us)",
      "provide advice"),
+    (r"(?:advi[cs]e\w*|support|guidance|help\w*) (?:\w+ ){0,3}managers?|managers? (?:\w+ ){0,3}(?:advi[cs]e\w*|support|"
+     r"guidance|help)",
+     "HR service provide advice to managers individual performance conduct issues"),
     (r"do i (?:have|need) to read|read (?:the|this) policy|responsib\w+|my duties|what do i have to do|"
      r"uphold|comply|compliance",
      "employees responsible upholding policy read understand"),
-    (r"train\w*|course\w*|e-?learning|module\w*|learn\w*|workshop\w*|induction|teach\w*|awareness",
+    (r"train\w*(?! videos?)|course\w*|e-?learning|module\w*|learn\w*|workshop\w*|induction|teach\w*|awareness",
      "HR basic awareness training digital social media elearning module"),
     (r"who (?:owns|wrote|writes|maintains|updates|looks after|is responsible for)|own(?:s|ed)? (?:this|the) policy|"
-     r"maintain\w*|keeps? (?:this|the) policy|depart\w*|team (?:behind|responsible)|owners?",
+     r"maintain\w*|keeps? (?:this|the) policy|(?:department|team|service) (?:owns|behind|responsible|maintains)|"
+     r"(?:which|what) (?:department|team|service)|owners?|(?:in charge of|update\w*) (?:\w+ ){0,4}policy",
      "communications marketing service maintain social media policy promote guidelines"),
     (r"comms|communications? team|press office|marketing",
      "communications marketing service"),
     (r"monitor\w*|keep(?:s|ing)? an eye|track\w*|watch(?:es|ing)? what|listen\w*|mentions?|analytics|insight\w*|"
      r"what people (?:say|are saying)|sentiment",
      "monitor social media usage interaction public mentions data gathered insight"),
-    (r"block\w*|filter\w*|firewall|banned (?:site|sites)|restricted|inappropriate (?:content|sites|material)|"
+    (r"block\w*|filter\w*|firewall|banned (?:site|sites)|restricted|inappropriate (?:content|sites|material|websites?)|"
+     r"dodgy (?:websites?|sites?|content)|looking at (?:\w+ ){0,2}(?:websites?|sites?)|"
      r"adult (?:content|sites)|porn\w*|gambling",
      "ICT service monitor access inappropriate content blocking filtering network IT security"),
     (r"watch\w*|stream\w*|youtube at work|netflix|iplayer|spotify",
@@ -134,7 +146,7 @@ RULES = _rules([
     (r"councillor\w*|elected members?|members?",
      "councillors members code of conduct for members"),
     (r"my own|personal|private (?:account|profile|page)|in my (?:own|spare) time|at (?:the )?weekends?|"
-     r"outside (?:of )?work|off duty|out of hours|home|evenings?",
+     r"outside (?:of )?work|off duty|out of hours|evenings?",
      "personal use social media not cover employee code of conduct email internet policy"),
     (r"cover\w*|apply|applies|scope|in scope|does (?:this|it) include|who does (?:this|it)|relevant to me",
      "policy designed to cover work-related use scope"),
@@ -149,16 +161,19 @@ RULES = _rules([
     (r"why (?:does|do|should) (?:the council|we|councils) (?:use|be on)|residents?|public|engage\w*|talk\w* (?:to|with)|"
      r"communicat\w* with",
      "stay connected interact residents customers partners engage public communication"),
-    (r"don'?t (?:use|do)|not on (?:social|facebook|twitter)|never use|why should i (?:read|care|bother)",
+    (r"(?:don'?t|do not|never) (?:use|do|have)|not on (?:any )?(?:social|facebook|twitter|\w+ media)|never use|"
+     r"why should i (?:read|care|bother)|still (?:matter|apply|relevant)|(?:matter|apply|applies) to me",
      "professional responsibilities all council employees understand even if they don't use social networks"),
     (r"based on|best practice|where (?:did|does) (?:this|the) policy come from|sources?|who (?:was|were) consulted|"
-     r"research|bodies|guidance (?:used|documents)",
+     r"research|bodies|guidance (?:used|documents)|(?:writ\w+|wrote|draft\w*) (?:the |this )?policy|look(?:ed)? at when",
      "developed best practice guidance documents published local government association acas cabinet office"),
     (r"guideline\w*|guidance|more detail\w*|detailed|how[- ]to|rules? of thumb|dos and don'?ts|handbook|manual",
      "social media guidelines detailed guidance standards expected"),
+    (r"(?:reach|engage|engaging|connect with|talk to) (?:\w+ ){0,2}(?:young people|audiences?|more people|the public)",
+     "engage with a wider range of audiences including young people respond increasing public use communicate"),
     (r"strateg\w*|vision|campaign\w*|promot\w*|advertis\w*",
      "strategy strategic vision promotion key campaigns projects events"),
-    (r"measur\w*|evaluat\w*|metrics?|stats|statistics|reach|engagement (?:rate|figures)|cost\w*|sav(?:e|ing)\w* money",
+    (r"measur\w*|evaluat\w*|metrics?|stats|statistics|engagement (?:rate|figures)|cost\w*|sav(?:e|es|ing)\w*|money",
      "evaluate measure usage social media impact cost savings"),
     (r"equalit\w*|diversity|discriminat\w*|inclusi\w*|accessib\w*|it security|code of conduct|email and internet|"
      r"other polic\w+",
