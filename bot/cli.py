@@ -226,8 +226,14 @@ def evaluate(
     if mode is not None:
         if mode not in {"lexical", "hybrid"}:
             raise CliError("--mode must be lexical or hybrid", code=2)
-        runtime.settings = runtime.settings.model_copy(
-            update={"embeddings": "none"} if mode == "lexical" else {})
+        if mode == "lexical":
+            runtime.settings = runtime.settings.model_copy(update={"embeddings": "none"})
+        elif (runtime.settings.embeddings or "none") == "none":
+            from knowledge.embeddings import semantic_available
+
+            if runtime.settings.embeddings == "none" or not semantic_available():
+                raise CliError("--mode hybrid needs embeddings: install the semantic extra or set "
+                               "POLICYBOT_EMBEDDINGS=local or openai", code=2)
     _engine(runtime)
     runtime.ensure_indexed()
     if not questions.is_file():
@@ -238,6 +244,7 @@ def evaluate(
         raise CliError(str(error), code=2) from None
     for line in report.lines(verbose):
         print(line)
+    print(f"Retrieval: {runtime.answerer.retrieval_mode}")
     print(report.summary())
 
 

@@ -137,3 +137,24 @@ def test_questions_report_prints_csv_and_rejects_bad_dates(tmp_path):
     assert result.stdout.splitlines()[0].startswith("id,asked_at,surface")
     bad = run("questions", "--since", "last tuesday")
     assert bad.returncode == 2 and "--since must be a date" in bad.stderr
+
+
+@pytest.mark.parametrize("mode,expected", [("lexical", "lexical"), ("hybrid", "hybrid")])
+def test_eval_scores_a_question_file_in_either_mode(tmp_path, mode, expected):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"q": "Who approves a new council TikTok account?", "expect": [19]}\n'
+                         '{"q": "How much sick pay do I get?", "expect": "decline"}\n', encoding="utf-8")
+    result = subprocess.run([POLICYBOT, "eval", str(questions), "--mode", mode, "--verbose"], capture_output=True,
+                            text=True, timeout=300, env={k: v for k, v in os.environ.items()
+                                                         if k != "POLICYBOT_EMBEDDINGS"})
+    assert result.returncode == 0, result.stderr
+    assert f"Retrieval: {expected}" in result.stdout
+    assert result.stdout.strip().endswith("hit@1 1.00; hit@3 1.00; in-scope answered 1/1; out-of-scope declined 1/1")
+
+
+def test_eval_rejects_an_unknown_mode_and_a_bad_file(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("not json\n", encoding="utf-8")
+    assert "--mode must be lexical or hybrid" in run("eval", str(bad), "--mode", "magic").stderr
+    result = run("eval", str(bad))
+    assert result.returncode == 2 and "bad.jsonl line 1: not a question line" in result.stderr
