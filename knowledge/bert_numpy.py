@@ -59,7 +59,10 @@ class NumpyBert:
         self.layers = config["num_hidden_layers"]
         self.eps = config.get("layer_norm_eps", 1e-12)
         weights = load_file(str(model_dir / "model.safetensors"))
-        self.w = {key.removeprefix("bert."): value.astype(np.float32) for key, value in weights.items()}
+        # Linear weights are stored transposed and contiguous, so `x @ W` needs no copy per call.
+        self.w = {key.removeprefix("bert."): np.ascontiguousarray(
+            value.T if key.endswith(".weight") and ".encoder." in f".{key}" and value.ndim == 2 else value,
+            dtype=np.float32) for key, value in weights.items()}
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
@@ -77,7 +80,7 @@ class NumpyBert:
             p = f"encoder.layer.{layer}."
 
             def linear(x, name):
-                return x @ w[p + name + ".weight"].T + w[p + name + ".bias"]
+                return x @ w[p + name + ".weight"] + w[p + name + ".bias"]
 
             q = linear(hidden, "attention.self.query").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
             k = linear(hidden, "attention.self.key").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)

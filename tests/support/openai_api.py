@@ -10,9 +10,11 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
+
+from tests.support.loopback import LoopbackServer
 
 
 def hashed_embedding(text: str, dimensions: int = 64) -> list[float]:
@@ -25,7 +27,7 @@ def hashed_embedding(text: str, dimensions: int = 64) -> list[float]:
     return (vector / norm).tolist()
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
     def __init__(self):
         self.requests: list[dict] = []
         self._lock = threading.Lock()
@@ -33,35 +35,10 @@ class FakeOpenAI:
         self.embed_handler: Callable[[list[str]], list[list[float]]] | None = lambda texts: [hashed_embedding(t)
                                                                                       for t in texts]
         self.latency = 0.0
-        self._server: ThreadingHTTPServer | None = None
-
-    def __enter__(self) -> "FakeOpenAI":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                fake._handle(self)
-
-            def do_GET(self):
-                fake._send(self, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+        return f"{self.origin}/v1"
 
     def reply_with(self, content: str) -> None:
         self.chat_handler = lambda body: content
@@ -75,12 +52,14 @@ class FakeOpenAI:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
-        body = json.loads(request.rfile.read(length) or b"{}")
+        body = json.loads(request.rfile.read(length) or b"{}") if length else {}
         with self._lock:
             self.requests.append({"path": request.path, "headers": dict(request.headers), "body": body})
         if self.latency:
             time.sleep(self.latency)
-        if request.path.endswith("/chat/completions"):
+        if request.command == "GET":
+            self._send(request, 200, {"object": "list", "data": [{"id": "fake-model", "object": "model"}]})
+        elif request.path.endswith("/chat/completions"):
             outcome = self.chat_handler(body)
             if isinstance(outcome, tuple):
                 self._send(request, outcome[0], outcome[1])
@@ -106,12 +85,3 @@ class FakeOpenAI:
                                       "usage": {"prompt_tokens": 1, "total_tokens": 1}})
         else:
             self._send(request, 404, {"error": {"message": "not found", "type": "invalid_request_error"}})
-
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict) -> None:
-        body = json.dumps(payload).encode()
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json")
-        request.send_header("Content-Length", str(len(body)))
-        request.end_headers()
-        request.wfile.write(body)

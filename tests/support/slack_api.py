@@ -11,8 +11,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlparse
+
+from tests.support.loopback import LoopbackServer
 
 
 @dataclass
@@ -59,7 +61,7 @@ class _Failure:
     times: int
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer):
     def __init__(self, expected_token: str | None = None):
         self.expected_token = expected_token
         self.calls: list[Call] = []
@@ -70,36 +72,10 @@ class FakeSlack:
         self._users: dict[str, dict] = {}
         self._ts = itertools.count(1)
         self.latency = 0.0
-        self._server: ThreadingHTTPServer | None = None
-
-    # ------------------------------------------------------------------------ lifecycle
-
-    def __enter__(self) -> "FakeSlack":
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # silent
-                pass
-
-            def do_POST(self):
-                fake._handle(self)
-
-            do_GET = do_POST
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
 
     @property
     def base_url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+        return f"{self.origin}/api/"
 
     @property
     def response_url(self) -> str:
@@ -222,14 +198,3 @@ class FakeSlack:
             return {"ok": True, "user": self._users.get(user_id, {"id": user_id, "name": str(user_id).lower(),
                                                                   "profile": {}})}
         return {"ok": True}
-
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict | None = None) -> None:
-        body = json.dumps(payload).encode("utf-8")
-        request.send_response(status)
-        request.send_header("Content-Type", "application/json; charset=utf-8")
-        request.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            request.send_header(name, value)
-        request.end_headers()
-        request.wfile.write(body)
