@@ -63,6 +63,11 @@ class NumpyBert:
         self.w = {key.removeprefix("bert."): np.ascontiguousarray(
             value.T if key.endswith(".weight") and ".encoder." in f".{key}" and value.ndim == 2 else value,
             dtype=np.float32) for key, value in weights.items()}
+        for layer in range(self.layers):  # one matmul for the query, key and value projections
+            p = f"encoder.layer.{layer}.attention.self."
+            self.w[p + "qkv.weight"] = np.ascontiguousarray(np.concatenate(
+                [self.w.pop(p + name + ".weight") for name in ("query", "key", "value")], axis=1))
+            self.w[p + "qkv.bias"] = np.concatenate([self.w.pop(p + name + ".bias") for name in ("query", "key", "value")])
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
@@ -82,9 +87,8 @@ class NumpyBert:
             def linear(x, name):
                 return x @ w[p + name + ".weight"] + w[p + name + ".bias"]
 
-            q = linear(hidden, "attention.self.query").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
-            k = linear(hidden, "attention.self.key").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
-            v = linear(hidden, "attention.self.value").reshape(tokens, self.heads, head_size).transpose(1, 0, 2)
+            qkv = linear(hidden, "attention.self.qkv").reshape(tokens, 3, self.heads, head_size).transpose(1, 2, 0, 3)
+            q, k, v = qkv[0], qkv[1], qkv[2]
             scores = q @ k.transpose(0, 2, 1) / np.sqrt(head_size)
             scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
             scores /= scores.sum(axis=-1, keepdims=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -198,6 +198,7 @@ class KnowledgeIndex:
         return sum(known for _, known in content) / len(content), on_topic
 
     def search(self, question: str, k: int = 3, context: str | None = None) -> SearchResult:
+        prepared = self._prepare(question, context)
         # A follow-up ("and who decides that?") takes its topic from the question it follows.
         coverage, on_topic = self.coverage(f"{context}\n{question}" if context else question)
         result = SearchResult(question, [], coverage, on_topic, INJECTION_RE.search(question) is not None)
@@ -206,10 +207,14 @@ class KnowledgeIndex:
         weights = self.weighted_terms(question, context)
         lexical = self.unit_scores(weights) if weights else np.zeros(len(self._unit_passage), dtype=np.float32)
         lexical = np.where(self._unit_item >= 0, lexical * ITEM_WEIGHT, lexical)
-        self._score(result, lexical, question, context)
+        self._score(result, lexical, prepared)
         return result
 
-    def _score(self, result: SearchResult, lexical: np.ndarray, question: str, context: str | None) -> None:
+    def _prepare(self, question: str, context: str | None):
+        """Start any work the ranking needs besides BM25 (the hybrid index embeds the question)."""
+        return None
+
+    def _score(self, result: SearchResult, lexical: np.ndarray, prepared) -> None:
         if lexical.max(initial=0.0) > 0:
             result.hits = self._rank(lexical, 3)
 
@@ -244,6 +249,13 @@ def load_passages(engine: Engine) -> list[PassageRecord]:
                           label=p.label, text=p.text, checksum=p.checksum) for p, d in rows]
 
 
+@lru_cache(maxsize=1)
+def _embedding_pool():
+    from concurrent.futures import ThreadPoolExecutor
+
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="policybot-embed")
+
+
 class HybridIndex(KnowledgeIndex):
     """BM25 and sentence embeddings together.
 
@@ -262,9 +274,13 @@ class HybridIndex(KnowledgeIndex):
         self.embedder = embedder
         self._vectors = np.ascontiguousarray(unit_vectors, dtype=np.float32)
 
-    def _score(self, result: SearchResult, lexical: np.ndarray, question: str, context: str | None) -> None:
+    def _prepare(self, question: str, context: str | None):
+        # The question is embedded on a worker thread while BM25 scores it (NumPy releases the GIL).
         query = f"{context} {question}" if context else question
-        query_vector = self.embedder.embed([query])[0]
+        return _embedding_pool().submit(self.embedder.embed, [query])
+
+    def _score(self, result: SearchResult, lexical: np.ndarray, prepared) -> None:
+        query_vector = prepared.result()[0]
         similarity = self._vectors @ query_vector
         best_similarity = float(similarity.max())
         median = float(np.median(similarity))

@@ -158,3 +158,20 @@ def test_eval_rejects_an_unknown_mode_and_a_bad_file(tmp_path):
     assert "--mode must be lexical or hybrid" in run("eval", str(bad), "--mode", "magic").stderr
     result = run("eval", str(bad))
     assert result.returncode == 2 and "bad.jsonl line 1: not a question line" in result.stderr
+
+
+def test_serve_refuses_to_start_without_its_credentials():
+    http = run("serve")
+    assert http.returncode == 2
+    assert "missing setting SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in http.stderr
+    socket = run("serve", "--socket", env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert socket.returncode == 2 and "missing setting SLACK_APP_TOKEN" in socket.stderr
+
+
+def test_jobs_lists_and_runs_the_outbox():
+    listed = run("jobs")
+    assert listed.returncode == 0 and listed.stdout.startswith("outbox")
+    ran = run("jobs", "run", "outbox")
+    assert ran.returncode == 0 and ran.stdout.strip() == "outbox: 0 sent, 0 to retry, 0 failed"
+    unknown = run("jobs", "run", "nope")
+    assert unknown.returncode == 2 and "no job named 'nope'" in unknown.stderr
