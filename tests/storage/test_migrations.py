@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
 from storage.db import get_engine
-from storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage.migrate import _head_from_files, current_revision, downgrade, head_revision, upgrade
 from storage.models import PassageEmbedding
 
 TABLES = {"document", "passage", "passage_embedding"}
@@ -22,6 +22,7 @@ def test_upgrade_creates_the_tables_and_is_idempotent(database_url):
     engine = get_engine(database_url)
     assert TABLES <= set(inspect(engine).get_table_names())
     assert current_revision(database_url) == head_revision(database_url)
+    assert _head_from_files() == head_revision(database_url)
 
 
 def test_models_and_migrations_agree(database_url):
