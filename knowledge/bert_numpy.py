@@ -84,7 +84,7 @@ class NumpyBert:
         for layer in range(self.layers):
             p = f"encoder.layer.{layer}."
 
-            def linear(x, name):
+            def linear(x, name, p=p):
                 return x @ w[p + name + ".weight"] + w[p + name + ".bias"]
 
             qkv = linear(hidden, "attention.self.qkv").reshape(tokens, 3, self.heads, head_size).transpose(1, 2, 0, 3)

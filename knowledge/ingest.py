@@ -209,19 +209,14 @@ def _strip_markdown(line: str) -> str:
 def blocks_from_pdf(path: Path) -> tuple[list[Block], dict]:
     try:
         from pypdf import PdfReader
-        from pypdf.errors import PdfReadError
 
         reader = PdfReader(str(path))
         pages = [page.extract_text() or "" for page in reader.pages]
         metadata = reader.metadata or {}
         meta = {"title": (metadata.get("/Title") or "").strip()}
-    except IngestError:
-        raise
     except Exception as error:  # pypdf raises many types for damaged files
-        kind = "damaged or not a PDF" if "PdfReadError" in type(error).__name__ or isinstance(error, ValueError) \
-            else type(error).__name__
-        raise IngestError(f"{path.name}: cannot read this PDF ({kind}: {str(error)[:120]})") from None
-    del PdfReadError
+        raise IngestError(f"{path.name}: cannot read this PDF (damaged, encrypted or not a PDF: "
+                          f"{type(error).__name__})") from None
     return blocks_from_plain_text("\n\n".join(pages)), meta
 
 
@@ -317,7 +312,7 @@ def structure(blocks: list[Block], fallback_title: str) -> ParsedDocument:
     passages: list[ParsedPassage] = []
     if len(starts) >= 3:
         heading = ""
-        for index, block in enumerate(blocks[:starts[0]]):
+        for block in blocks[:starts[0]]:
             if block.kind == "heading":
                 heading = block.text
         for position, start in enumerate(starts):
