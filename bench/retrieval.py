@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, percentile, write_results  # noqa: E402
 DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
 
 WORDS = """council service resident customer highways pothole gritting bin collection recycling waste library
@@ -43,10 +43,6 @@ trading standards environmental health noise food hygiene inspection licence tax
 HEADINGS = ["Purpose", "Scope", "Responsibilities", "Procedure", "Eligibility", "How to apply", "Records",
             "Monitoring", "Exceptions", "Contacts"]
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def add_synthetic(engine, count: int, seed: int = 7) -> None:
@@ -153,9 +149,7 @@ def main() -> int:
                         help="the policybot to time as a whole process (e.g. one installed without the extra)")
     args = parser.parse_args()
     figures = in_process(args.mode, args.passages) | whole_process(args.mode, args.runs, args.policybot)
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / f"retrieval_{args.mode}.json").write_text(json.dumps(figures, indent=2) + "\n")
+    write_results(f"retrieval_{args.mode}", figures)
     print(f"| Retrieval ({figures['mode']}), policy + {args.passages:,} synthetic passages "
           f"({figures['passages']:,} in all), {figures['queries']} queries | p50 {figures['search_p50_ms']} ms, "
           f"p95 {figures['search_p95_ms']} ms, p99 {figures['search_p99_ms']} ms (whole answer p95 "

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import http.client
@@ -24,17 +23,13 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, percentile, write_results  # noqa: E402
 
 from tests.support.slack_api import FakeSlack  # noqa: E402 - after sys.path
 from tests.support.slack_requests import (SIGNING_SECRET, command_body, event_body, mention_event,  # noqa: E402
                                           signed_headers)
 
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
 def free_port() -> int:
@@ -132,9 +127,7 @@ def main() -> int:
         "mention_p50_ms": round(percentile(latencies, 50) * 1000, 1),
         "mention_p95_ms": round(percentile(latencies, 95) * 1000, 1),
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(exist_ok=True)
-    (results / "slack_latency.json").write_text(json.dumps(figures, indent=2) + "\n")
+    write_results("slack_latency", figures)
     print(f"| Slash-command acknowledgement, {args.concurrency} concurrent ({len(ack_times)} requests) | "
           f"p50 {figures['ack_p50_ms']} ms, p99 {figures['ack_p99_ms']} ms, {errors} × 5xx |")
     print(f"| Mention to posted answer, extractive ({len(latencies)} mentions) | "
