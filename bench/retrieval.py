@@ -91,6 +91,8 @@ def in_process(mode: str, passages: int) -> dict:
         started = time.perf_counter()
         index = build_index(engine, settings)
         build_seconds = time.perf_counter() - started
+        if hasattr(index, "warm"):
+            index.warm()  # as `policybot serve` does at start-up
         gc.collect()
         gc.freeze()  # as `policybot serve` does once the index is loaded
         for question in questions[:20]:

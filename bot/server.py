@@ -78,7 +78,9 @@ def prepare(services) -> None:
     for failure in report.failed:
         log.warning("document not indexed", extra={"error": failure.error})
     refresh_embeddings(services.engine, services.settings)
-    len(services.runtime.index)
+    index = services.runtime.index
+    if hasattr(index, "warm"):
+        index.warm()
     services.identify_bot()
     # The index and everything loaded so far live as long as the process: keep them out of the garbage
     # collector's full passes, which would otherwise pause request handling for tens of milliseconds.

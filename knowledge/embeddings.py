@@ -75,9 +75,11 @@ def resolve_mode(settings) -> str:
 
 
 class LocalEmbedder:
-    """sentence-transformers on the CPU. Questions (a few texts at a time) are embedded by the NumPy
-    forward pass in `knowledge.bert_numpy` when the model is BERT-family, so answering a question never
-    imports torch; indexing (many texts) uses sentence-transformers in batches. Both give the same vectors."""
+    """sentence-transformers on the CPU. Indexing (many texts) uses sentence-transformers in batches.
+    One-shot commands embed their question with the NumPy forward pass in `knowledge.bert_numpy` (for
+    BERT-family models), so `policybot ask` never pays the seconds torch takes to import; long-running
+    processes call `warm()` at start-up and embed questions with sentence-transformers, which is 2-3 times
+    faster per question (torch's small-matrix kernels). Both give the same vectors."""
 
     SMALL_BATCH = 8
 
@@ -88,10 +90,31 @@ class LocalEmbedder:
                                  "set POLICYBOT_EMBEDDING_MODEL to one")
         self.path = path
         self.name = f"local:{'all-MiniLM-L6-v2' if path == bundled_model_path() else path.name}"
+        self.warmed = False
+
+    def warm(self) -> None:
+        """Load sentence-transformers now and use it for every question from here on."""
+        model = _load_sentence_transformer(str(self.path))
+        model.eval()
+        self.warmed = True
+        self.embed(["warm up"])
+
+    def _embed_warm(self, texts: list[str]) -> np.ndarray:
+        # The model's own forward pass without `encode`'s per-call bookkeeping (it walks every module to
+        # set evaluation mode, which is a millisecond per question).
+        import torch
+
+        model = _load_sentence_transformer(str(self.path))
+        with torch.inference_mode():
+            prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 6
+            vectors = model(prepare(texts))["sentence_embedding"]
+        return _normalise(vectors.numpy())
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
+        if self.warmed and len(texts) <= self.SMALL_BATCH:
+            return self._embed_warm(texts)
         if len(texts) <= self.SMALL_BATCH and (numpy_model := _load_numpy_bert(str(self.path))) is not None:
             return numpy_model.embed(texts)
         vectors = _load_sentence_transformer(str(self.path)).encode(

@@ -220,7 +220,11 @@ class KnowledgeIndex:
 
     def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float = RELATIVE_CUTOFF) -> list[Hit]:
         passage_scores = np.maximum.reduceat(unit_scores, self._passage_starts)
-        order = np.argsort(-passage_scores, kind="stable")[: max(k, 1)]
+        count = min(max(k, 1), len(passage_scores))
+        # The k best without sorting every passage: all scores at least the k-th best, ties kept in order.
+        threshold = np.partition(passage_scores, len(passage_scores) - count)[len(passage_scores) - count]
+        candidates = np.flatnonzero(passage_scores >= threshold)
+        order = candidates[np.argsort(-passage_scores[candidates], kind="stable")][:count]
         hits: list[Hit] = []
         best = float(passage_scores[order[0]]) if len(order) else 0.0
         for position in order:
@@ -273,6 +277,11 @@ class HybridIndex(KnowledgeIndex):
             raise ValueError(f"{len(unit_vectors)} vectors for {len(self._unit_passage)} retrieval units")
         self.embedder = embedder
         self._vectors = np.ascontiguousarray(unit_vectors, dtype=np.float32)
+
+    def warm(self) -> None:
+        """For long-running processes: load what makes each question fastest to embed."""
+        if hasattr(self.embedder, "warm"):
+            self.embedder.warm()
 
     def _prepare(self, question: str, context: str | None):
         # The question is embedded on a worker thread while BM25 scores it (NumPy releases the GIL).

@@ -113,3 +113,18 @@ def test_modes_default_and_refuse_what_cannot_work(monkeypatch):
     with pytest.raises(EmbeddingError, match="needs OPENAI_BASE_URL or OPENAI_API_KEY"):
         embeddings.resolve_mode(load_settings(embeddings="openai"))
     assert embeddings.retrieval_description(load_settings(embeddings="none")).startswith("lexical")
+
+
+def test_a_warmed_embedder_gives_the_same_vectors_without_the_numpy_pass(local, monkeypatch):
+    texts = ["Can I post photos of children from the fun day?", "Who approves a new council TikTok account?"]
+    cold = local.embed(texts)
+    warmed = embeddings.LocalEmbedder(local.path)
+    warmed.warm()
+
+    def no_numpy(path):
+        raise AssertionError("a warmed embedder must not use the NumPy forward pass")
+
+    monkeypatch.setattr(embeddings, "_load_numpy_bert", no_numpy)
+    hot = warmed.embed(texts)
+    assert hot.shape == (2, 384) and hot.dtype == np.float32
+    assert np.all(np.sum(cold * hot, axis=1) > 0.9999)
