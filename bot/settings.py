@@ -6,6 +6,7 @@ as one line naming the variable (see `SettingsError`), never as a traceback.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -55,14 +56,76 @@ class Settings(BaseSettings):
     embeddings: Literal["local", "openai", "none"] | None = _env("POLICYBOT_EMBEDDINGS")
     embedding_model: str | None = _env("POLICYBOT_EMBEDDING_MODEL")
 
+    # Where each team is reached (channel ids). A team without a channel is reached by direct message to
+    # each person with its role in the staff directory.
+    hr_channel: str | None = _env("POLICYBOT_HR_CHANNEL")
+    legal_channel: str | None = _env("POLICYBOT_LEGAL_CHANNEL")
+    safeguarding_channel: str | None = _env("POLICYBOT_SAFEGUARDING_CHANNEL")
+    ict_channel: str | None = _env("POLICYBOT_ICT_CHANNEL")
+    admin_channel: str | None = _env("POLICYBOT_ADMIN_CHANNEL")
+
+    # Working time, shared by every workflow's reminders and nudges.
+    timezone: str = Field("Europe/London", validation_alias=AliasChoices("POLICYBOT_TIMEZONE", "policybot_timezone"))
+    working_hours: str = Field("09:00-17:00", validation_alias=AliasChoices("POLICYBOT_WORKING_HOURS",
+                                                                             "policybot_working_hours"))
+    working_days: str = Field("Mon-Fri", validation_alias=AliasChoices("POLICYBOT_WORKING_DAYS",
+                                                                       "policybot_working_days"))
+    holidays: str = Field("", validation_alias=AliasChoices("POLICYBOT_HOLIDAYS", "policybot_holidays"))
+
+    report_ack_hours: float = Field(4.0, gt=0, le=200, validation_alias=AliasChoices("POLICYBOT_REPORT_ACK_HOURS",
+                                                                                      "policybot_report_ack_hours"))
+    report_retention_days: int = Field(730, ge=1, le=36500, validation_alias=AliasChoices(
+        "POLICYBOT_REPORT_RETENTION_DAYS", "policybot_report_retention_days"))
+
     @field_validator("database_url", "slack_api_url", "openai_base_url", "llm_model", "slack_bot_token",
-                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", "comms_channel",
-                     mode="before")
+                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         if isinstance(value, str) and not value.strip():
             return None
         return value.strip() if isinstance(value, str) else value
+
+    @field_validator("hr_channel", "legal_channel", "safeguarding_channel", "ict_channel", "admin_channel",
+                     "comms_channel", mode="before")
+    @classmethod
+    def _channel_id(cls, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+                raise ValueError("must be a Slack channel id such as C0123ABCD (channel details → About)")
+            return value or None
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name such as Europe/London") from None
+        return value
+
+    @field_validator("working_hours", "working_days", "holidays")
+    @classmethod
+    def _working_time(cls, value: str, info) -> str:
+        from bot.worktime import parse_days, parse_holidays, parse_hours
+
+        parse = {"working_hours": parse_hours, "working_days": parse_days, "holidays": parse_holidays}[info.field_name]
+        parse(value)
+        return value.strip()
+
+    @property
+    def working_time(self):
+        from bot.worktime import WorkingTime
+
+        return WorkingTime.from_settings(self)
+
+    def team_channel(self, role: str) -> str | None:
+        return {"comms": self.comms_channel, "hr": self.hr_channel, "legal": self.legal_channel,
+                "safeguarding": self.safeguarding_channel, "ict": self.ict_channel,
+                "admin": self.admin_channel}.get(role)
 
     @field_validator("embeddings", "knowledge_dir", mode="before")
     @classmethod

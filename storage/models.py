@@ -150,3 +150,106 @@ class OutboxMessage(SQLModel, table=True):
     sent_channel: str | None = Field(default=None, max_length=64)
     sent_ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+# ------------------------------------------------------------------------------------------ staff directory
+
+class StaffMember(SQLModel, table=True):
+    """A member of staff from the HR directory import (`policybot staff import`). People missing from a later
+    full import are marked as leavers (`left_at`), never deleted: cases and the register still name them."""
+
+    __tablename__ = "staff_member"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True)  # lower case
+    name: str = Field(max_length=200)
+    directorate: str = Field(default="", max_length=200, index=True)
+    service: str = Field(default="", max_length=200)
+    line_manager_email: str | None = Field(default=None, max_length=254, index=True)
+    roles: str = Field(default="", max_length=200)  # ";"-separated: director, comms, hr, legal, safeguarding, ict, admin
+    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
+    slack_checked_at: datetime | None = None  # when users.lookupByEmail last answered (found or not)
+    active: bool = Field(default=True, index=True)
+    left_at: datetime | None = None
+    imported_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def role_set(self) -> set[str]:
+        return {role for role in self.roles.split(";") if role}
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last number handed out per reference prefix and year (SMR-2026-0042)."""
+
+    __tablename__ = "reference_counter"
+
+    prefix: str = Field(primary_key=True, max_length=8)
+    year: int = Field(primary_key=True)
+    value: int = 0
+
+
+# ------------------------------------------------------------------------------------------------ reports
+
+class Report(SQLModel, table=True):
+    """A report of misuse, a reputational issue, a safeguarding concern or a security problem (a case)."""
+
+    __tablename__ = "report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True)
+    kind: str = Field(max_length=16, index=True)  # misuse, reputational, safeguarding, security
+    status: str = Field(default="submitted", max_length=16, index=True)  # submitted, open, acknowledged, closed
+    urgent: bool = False
+    confidential: bool = False
+    platform: str = Field(default="", max_length=40)
+    link: str | None = Field(default=None, max_length=2000)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    happened_on: date | None = None
+    involved_users: str = Field(default="", max_length=500)  # Slack user ids, ","-separated
+    involved_text: str | None = Field(default=None, max_length=500)
+    source_permalink: str | None = Field(default=None, max_length=1000)
+    source_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reporter_user_id: str = Field(default="", max_length=32, index=True)
+    reporter_name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    routing_claimed_at: datetime | None = None
+    routed_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = Field(default=None, max_length=32)
+    closed_at: datetime | None = Field(default=None, index=True)
+    closed_by: str | None = Field(default=None, max_length=32)
+    outcome: str | None = Field(default=None, max_length=40)
+    outcome_notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reminder_step: int = 0  # reminders and escalations done so far
+    next_reminder_at: datetime | None = Field(default=None, index=True)
+    escalation_level: int = 0  # managers above the first handler who have been brought in
+    anonymised_at: datetime | None = None
+
+
+class ReportAssignment(SQLModel, table=True):
+    """Who handles a case: a person (Slack user id) or a team (role). Anyone assigned may act on it."""
+
+    __tablename__ = "report_assignment"
+    __table_args__ = (UniqueConstraint("report_id", "kind", "target", name="uq_report_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
+    kind: str = Field(max_length=8)  # user, role
+    target: str = Field(max_length=254, index=True)  # Slack user id, or a role name
+    reason: str = Field(default="", max_length=200)
+    assigned_at: datetime = Field(default_factory=utcnow)
+
+
+class ReportEvent(SQLModel, table=True):
+    """The case timeline: every step, who took it and when."""
+
+    __tablename__ = "report_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(sa_column=Column(Integer, ForeignKey("report.id", ondelete="CASCADE"), nullable=False,
+                                            index=True))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str | None = Field(default=None, max_length=32)  # Slack user id; None for the bot
+    action: str = Field(max_length=32)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
