@@ -59,10 +59,12 @@ class DeliveryReport:
 
 
 class Outbox:
-    def __init__(self, engine: Engine, client: WebClient, clock=utcnow):
+    def __init__(self, engine: Engine, client: WebClient, clock=utcnow, alert_targets=None):
         self.engine = engine
         self.client = client
         self.clock = clock
+        # alert_targets(session) -> channel or user ids told when a message fails for good (admins)
+        self.alert_targets = alert_targets
 
     def _claim(self, message_id: int) -> OutboxMessage | None:
         now = self.clock()
@@ -124,12 +126,23 @@ class Outbox:
         attempts = message.attempts
         failed = permanent or attempts >= MAX_ATTEMPTS
         delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+        alerts: list[int] = []
         with Session(self.engine) as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
                 status="failed" if failed else "pending", last_error=error[:500],
                 next_attempt_at=self.clock() + delay))
+            if failed and message.purpose != "admin-alert" and self.alert_targets is not None:
+                text = (f":warning: A message could not be delivered after {attempts} attempt(s) and needs "
+                        f"attention: outbox #{message.id} ({message.purpose or 'message'}) to {message.channel}: "
+                        f"{error[:200]}. It is kept; `policybot outbox --failed` lists such messages.")
+                for target in self.alert_targets(session):
+                    if target != message.channel:
+                        alerts.append(enqueue(session, channel=target, text=text, purpose="admin-alert",
+                                              ref_type="outbox", ref_id=message.id).id)
             session.commit()
         message.status = "failed" if failed else "pending"
+        if alerts:
+            self.deliver(alerts)
         if failed:
             report.failed += 1
             log.error("outbox message failed for good", extra={"outbox_id": message.id, "error": error,

@@ -42,7 +42,21 @@ class Services:
     def outbox(self):
         from bot.outbox import Outbox
 
-        return Outbox(self.engine, self.client, clock=self.clock)
+        return Outbox(self.engine, self.client, clock=self.clock, alert_targets=self.admin_targets)
+
+    def admin_targets(self, session) -> list[str]:
+        """Where problems for the bot's operators go: the admin channel, else each admin by DM."""
+        if self.settings.admin_channel:
+            return [self.settings.admin_channel]
+        from bot.staff import with_role
+
+        return [person.slack_user_id for person in with_role(session, "admin") if person.slack_user_id]
+
+    @cached_property
+    def cases(self):
+        from bot.reports import CaseDesk
+
+        return CaseDesk(self)
 
     @cached_property
     def executor(self):

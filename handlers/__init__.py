@@ -4,7 +4,8 @@ from __future__ import annotations
 
 
 def register_all(app, services) -> None:
-    from handlers import home, questions
+    from handlers import home, questions, reports
 
     questions.register(app, services)
+    reports.register(app, services)
     home.register(app, services)

@@ -16,8 +16,7 @@ ACTION_TRAINING = "home_training"
 HOME_ACTIONS = (ACTION_REPORT, ACTION_REQUEST_ACCOUNT, ACTION_TRAINING)
 
 
-def home_view(user_id: str, coming_soon: set[str] | None = None) -> dict:
-    coming_soon = coming_soon if coming_soon is not None else set(HOME_ACTIONS)
+def home_view(user_id: str, extra_blocks: list[dict] | None = None) -> dict:
     examples = "\n".join(f"• _{e}_" for e in EXAMPLES)
     blocks = [
         HeaderBlock(text="Social Media Policy assistant"),
@@ -38,15 +37,24 @@ def home_view(user_id: str, coming_soon: set[str] | None = None) -> dict:
         ContextBlock(elements=[MarkdownTextObject(
             text="Answers come from the council's own documents; they are guidance, not legal advice.")]),
     ]
-    return View(type="home", blocks=blocks).to_dict()
+    view = View(type="home", blocks=blocks).to_dict()
+    view["blocks"] += extra_blocks or []
+    return view
 
 
 def register(app, services) -> None:
     client = services.client
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
+        from sqlmodel import Session
+
+        from bot.reports import open_cases_for
+        from handlers.reports.blocks import home_case_lines
+
         try:
-            client.views_publish(user_id=user_id, view=home_view(user_id))
+            with Session(services.engine) as session:
+                extra = home_case_lines(open_cases_for(session, user_id), services.settings.working_time.zone)
+            client.views_publish(user_id=user_id, view=home_view(user_id, extra))
         finally:
             services.finish_event(event_claim)
 
@@ -57,9 +65,7 @@ def register(app, services) -> None:
     def not_yet(body):
         """Until the reporting, account and training workflows are installed, say where to go instead."""
         action = body["actions"][0]["action_id"]
-        where = {ACTION_REPORT: "report misuse of social media to your line manager (para 22), or a reputational "
-                                "issue to Communications and Marketing (para 30)",
-                 ACTION_REQUEST_ACCOUNT: "ask Communications and Marketing: new council accounts need their "
+        where = {ACTION_REQUEST_ACCOUNT: "ask Communications and Marketing: new council accounts need their "
                                          "authorisation and your Corporate Director's approval (para 19)",
                  ACTION_TRAINING: "find the social media awareness e-learning on the HR learning pages (para 26)"}
         client.chat_postMessage(channel=body["user"]["id"],
@@ -67,6 +73,11 @@ def register(app, services) -> None:
 
     def home_action(ack, body):
         ack()
+        if body["actions"][0]["action_id"] == ACTION_REPORT:
+            from handlers.reports.blocks import report_modal
+
+            services.defer(client.views_open, trigger_id=body["trigger_id"], view=report_modal())
+            return
         services.defer(not_yet, body)
 
     app.event("app_home_opened")(home_opened)

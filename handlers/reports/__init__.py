@@ -1,0 +1,194 @@
+"""Reports in Slack: `/report`, the "Report this message" shortcut, the App Home button, the report modal,
+and the buttons handlers press on a case (acknowledge, refer to HR or Legal, close, show reporter).
+
+A submitted report is committed before the modal closes; routing and every message follow in the bot's
+worker threads, through the outbox. Who may do what is checked by `bot.reports` on every action.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlmodel import Session
+
+from bot import reports
+from bot.reports import ReportError, ReportInput
+from handlers.reports import blocks as ui
+
+log = logging.getLogger(__name__)
+EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
+
+
+def register(app, services) -> None:
+    registry = app.registry
+    client = services.client
+
+    def open_modal(trigger_id: str, view: dict) -> None:
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    # ------------------------------------------------------------------------------------- /report
+
+    def report_command(ack, command):
+        text = (command.get("text") or "").strip()
+        words = text.split()
+        if not words:
+            ack()
+            services.defer(open_modal, command["trigger_id"], ui.report_modal())
+            return
+        if words[0].lower() in {"help", "?"}:
+            ack(text=ui.help_text())
+            return
+        if words[0].lower() == "status":
+            ack()
+            services.defer(show_status, command["user_id"], " ".join(words[1:]),
+                           services.respond_to(command["response_url"]))
+            return
+        ack(text=f"I don't know `/report {text[:40]}`.\n\n" + ui.help_text())
+
+    def show_status(user_id: str, reference: str, respond) -> None:
+        with Session(services.engine) as session:
+            if not reference:
+                mine = reports.reports_by(session, user_id)
+                if not mine:
+                    respond(text="You haven't made any reports. Use `/report` to make one.", **EPHEMERAL)
+                    return
+                lines = [f"• *{r.reference}* · {reports.KINDS.get(r.kind, r.kind)} · "
+                         f"{reports.STATUS_LABELS.get(r.status, r.status)} · {ui.when(r.created_at)}" for r in mine]
+                respond(text="*Your reports*\n" + "\n".join(lines), **EPHEMERAL)
+                return
+            report = reports.find(session, reference)
+            seen_as = reports.access(session, report, user_id) if report is not None else None
+            if seen_as is None:
+                respond(text=f"I can't find a report {ui.escape(reference[:40])} that you can see. References "
+                             "look like SMR-2026-0042; `/report status` lists your own reports.", **EPHEMERAL)
+                return
+            events = services.cases._events(session, report)
+            if seen_as == "handler":
+                respond(text=ui.case_text(report), blocks=ui.case_blocks(
+                    report, show_reporter=True, assigned=services.cases._assigned(session, report), events=events,
+                    zone=services.cases.zone), **EPHEMERAL)
+            elif seen_as == "reporter":
+                respond(text=ui.case_text(report), blocks=ui.reporter_status_blocks(report, events,
+                                                                                   services.cases.zone), **EPHEMERAL)
+            else:
+                respond(text=ui.admin_status_text(report, services.cases.zone), **EPHEMERAL)
+
+    app.command("/report")(report_command)
+    registry.commands.add("/report")
+
+    # ---------------------------------------------------------------------- shortcut and App Home
+
+    def report_message_shortcut(ack, shortcut):
+        ack()
+        message = shortcut.get("message") or {}
+        channel = (shortcut.get("channel") or {}).get("id")
+        services.defer(open_prefilled, shortcut["trigger_id"], channel, message.get("ts"), message.get("text") or "",
+                       message.get("user"))
+
+    def open_prefilled(trigger_id, channel, ts, text, author):
+        permalink = None
+        if channel and ts:
+            try:
+                permalink = client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+            except Exception as error:  # the form still opens, without the link
+                log.warning("chat.getPermalink failed", extra={"error": type(error).__name__})
+        open_modal(trigger_id, ui.report_modal(source_permalink=permalink, source_text=text, source_author=author))
+
+    app.shortcut(ui.SHORTCUT)(report_message_shortcut)
+    registry.shortcuts.add(ui.SHORTCUT)
+
+    # ------------------------------------------------------------------------------ submitting
+
+    def report_submitted(ack, body, view):
+        values = ui.read_submission(view["state"]["values"])
+        try:
+            metadata = json.loads(view.get("private_metadata") or "{}")
+        except ValueError:
+            metadata = {}
+        data = ReportInput(**values, source_permalink=metadata.get("permalink"), source_text=metadata.get("text"))
+        today = services.clock().astimezone(services.settings.working_time.zone).date()
+        errors = reports.validate(data, today)
+        if errors:
+            ack(response_action="errors", errors={ui.FIELD_BLOCKS[name]: message for name, message in errors.items()})
+            return
+        user = body["user"]
+        report = reports.submit(services.engine, data, reporter_user_id=user["id"],
+                                reporter_name=user.get("name") or user.get("username") or "", clock=services.clock)
+        ack(response_action="update", view=ui.received_modal(
+            report, "I'm passing it to the right people now; your receipt says who."))
+        services.defer(route_and_send, report.id)
+
+    def route_and_send(report_id: int) -> None:
+        services.outbox.deliver(services.cases.route(report_id))
+
+    app.view(ui.REPORT_VIEW)(report_submitted)
+    registry.views.add(ui.REPORT_VIEW)
+
+    # ------------------------------------------------------------------------------- case buttons
+
+    def case_action(ack, body):
+        ack()
+        action = body["actions"][0]
+        services.defer(act, action["action_id"], int(action["value"]), body["user"]["id"], body.get("trigger_id"),
+                       services.respond_to(body["response_url"]) if body.get("response_url") else None,
+                       (body.get("channel") or {}).get("id"))
+
+    def act(action_id, report_id, user_id, trigger_id, respond, channel):
+        def tell(text: str) -> None:
+            if respond is not None:
+                respond(text=text, **EPHEMERAL)
+            elif channel:
+                client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+
+        desk = services.cases
+        try:
+            if action_id == ui.ACK:
+                outcome = desk.acknowledge(report_id, user_id)
+            elif action_id == ui.REFER_HR:
+                outcome = desk.refer(report_id, user_id, "hr")
+            elif action_id == ui.REFER_LEGAL:
+                outcome = desk.refer(report_id, user_id, "legal")
+            elif action_id == ui.SHOW_REPORTER:
+                tell(desk.reporter_of(report_id, user_id))
+                return
+            else:  # close: check first, then ask for the outcome
+                with Session(services.engine) as session:
+                    report = desk._load_for_action(session, report_id, user_id)
+                    if report.status == "closed":
+                        tell(desk._already(report))
+                        return
+                open_modal(trigger_id, ui.close_modal(report))
+                return
+        except ReportError as error:
+            tell(str(error))
+            return
+        services.outbox.deliver(outcome.outbox_ids)
+        tell(outcome.message)
+
+    for action_id in ui.CASE_ACTIONS:
+        app.action(action_id)(case_action)
+        registry.actions.add(action_id)
+
+    def close_submitted(ack, body, view):
+        values = view["state"]["values"]
+        outcome = ((values.get("outcome") or {}).get("value") or {}).get("selected_option") or {}
+        notes = ((values.get("notes") or {}).get("value") or {}).get("value")
+        if not outcome.get("value"):
+            ack(response_action="errors", errors={"outcome": "Choose an outcome."})
+            return
+        if notes and len(notes) > 3000:
+            ack(response_action="errors", errors={"notes": "Please keep the notes to 3,000 characters."})
+            return
+        try:
+            result = services.cases.close(int(view["private_metadata"]), body["user"]["id"], outcome["value"], notes)
+        except (ReportError, ValueError) as error:
+            ack(response_action="errors", errors={"outcome": str(error)[:150]})
+            return
+        ack()
+        services.defer(services.outbox.deliver, result.outbox_ids)
+        if not result.changed:
+            services.defer(client.chat_postMessage, channel=body["user"]["id"], text=result.message)
+
+    app.view(ui.CLOSE_VIEW)(close_submitted)
+    registry.views.add(ui.CLOSE_VIEW)
