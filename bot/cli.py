@@ -311,6 +311,160 @@ def questions(
     _console().print(table)
 
 
+staff_app = typer.Typer(help="The staff directory (who manages whom, and who is in which team).",
+                        no_args_is_help=True)
+app.add_typer(staff_app, name="staff")
+
+
+@staff_app.command("import")
+def staff_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns email,name,directorate,service,"
+                                              "line_manager_email,roles (roles ';'-separated).")],
+    partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows even if some rows are bad.")] = False,
+    slack: Annotated[bool, typer.Option("--slack/--no-slack", help="Look up everyone's Slack user id by email "
+                                                                   "(needs SLACK_BOT_TOKEN).")] = True,
+) -> None:
+    """Import the full staff list: people are updated by email; people missing from it are marked as leavers."""
+    from bot.staff import StaffImportError, import_staff
+
+    runtime = _runtime()
+    engine = _engine(runtime)
+    try:
+        report = import_staff(engine, file, partial=partial)
+    except StaffImportError as error:
+        raise CliError(str(error), code=2) from None
+    for error in report.errors:
+        _err(str(error))
+    if report.errors and not report.applied:
+        raise CliError(f"{len(report.errors)} bad row(s) in {file}; nothing was changed. Fix them, or use "
+                       "--partial to import the good rows.", code=1)
+    print(f"{report.rows} rows: {report.created} added, {report.updated} updated, {report.unchanged} unchanged, "
+          f"{report.returned} returned, {report.left} marked as leavers" +
+          (f", {len(report.errors)} bad row(s) skipped" if report.errors else ""))
+    if slack and runtime.settings.slack_bot_token:
+        from sqlmodel import Session
+
+        from bot.services import Services
+        from bot.staff import SlackDirectory, all_staff
+
+        services = Services(runtime.settings, runtime)
+        with Session(engine, expire_on_commit=False) as session:
+            people = all_staff(session, active_only=True)
+        found, missing = SlackDirectory(engine, services.client).resolve_all(people)
+        print(f"Slack: {found} found by email, {missing} not on Slack")
+    elif slack:
+        print("Slack user ids will be looked up when first needed (no SLACK_BOT_TOKEN here).")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@staff_app.command("show")
+def staff_show(email: Annotated[str, typer.Argument(help="The person's email address.")]) -> None:
+    """A person, their manager chain and their roles."""
+    from sqlmodel import Session
+
+    from bot.staff import ROLE_NAMES, by_email, describe
+
+    with Session(_engine(_runtime())) as session:
+        person = by_email(session, email)
+        if person is None:
+            raise CliError(f"nobody with the email {email} is in the staff directory", code=1)
+        info = describe(session, person)
+    console = _console()
+    status = "active" if info["active"] else f"LEFT on {info['left_at'][:10]}"
+    console.print(f"[bold]{info['name']}[/bold] <{info['email']}> ({status})")
+    console.print(f"Directorate: {info['directorate'] or '—'}   Service: {info['service'] or '—'}")
+    console.print("Roles: " + (", ".join(f"{r} ({ROLE_NAMES[r]})" for r in info["roles"]) or "—"))
+    console.print(f"Slack: {info['slack_user_id'] or 'not looked up yet, or not on Slack'}")
+    if not info["manager_chain"]:
+        console.print("Manager chain: none (top of the organisation)")
+    for level, manager in enumerate(info["manager_chain"], start=1):
+        left = "" if manager["active"] else " (left)"
+        console.print(f"  {'  ' * (level - 1)}↑ {manager['name']} <{manager['email']}>{left}")
+
+
+@app.command()
+def reports(
+    open_only: Annotated[bool, typer.Option("--open", help="Only cases not closed yet.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+) -> None:
+    """Reports (cases) for HR and Communications and Marketing: reference, kind, status, dates, outcome."""
+    import csv
+
+    from rich.table import Table
+    from sqlmodel import Session, select
+
+    from bot.reports import KINDS, OUTCOMES, STATUS_LABELS, assignments
+    from storage.models import Report
+
+    with Session(_engine(_runtime())) as session:
+        query = select(Report).order_by(Report.created_at)
+        if open_only:
+            query = query.where(Report.status != "closed")
+        rows = []
+        for report in session.exec(query).all():
+            handlers = ", ".join(f"{a.target}" for a in assignments(session, report.id))
+            rows.append([report.reference, report.kind, "yes" if report.urgent else "", report.status,
+                         report.created_at.strftime("%Y-%m-%d %H:%M"),
+                         report.acknowledged_at.strftime("%Y-%m-%d %H:%M") if report.acknowledged_at else "",
+                         report.closed_at.strftime("%Y-%m-%d %H:%M") if report.closed_at else "",
+                         report.outcome or "", handlers, "yes" if report.anonymised_at else ""])
+    header = ["reference", "kind", "urgent", "status", "reported_utc", "acknowledged_utc", "closed_utc", "outcome",
+              "handlers", "anonymised"]
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(title=f"{len(rows)} report{'s' if len(rows) != 1 else ''}")
+    for column in ("Reference", "Kind", "Urgent", "Status", "Reported (UTC)", "Acknowledged", "Closed", "Outcome",
+                   "Handled by"):
+        table.add_column(column)
+    for row in rows:
+        row[1] = KINDS.get(row[1], row[1])
+        row[3] = STATUS_LABELS.get(row[3], row[3])
+        row[7] = OUTCOMES.get(row[7], row[7])
+        table.add_row(*row[:9])
+    _console().print(table)
+
+
+@app.command()
+def outbox(
+    failed: Annotated[bool, typer.Option("--failed", help="Only messages that failed for good.")] = False,
+    retry: Annotated[Optional[int], typer.Option(help="Put a failed message back in the queue by its number.")] = None,
+) -> None:
+    """Messages the bot owes people: queued, failed and (with --retry ID) put back to be sent again."""
+    from rich.table import Table
+    from sqlalchemy import update
+    from sqlmodel import Session, select
+
+    from storage.models import OutboxMessage, utcnow
+
+    engine = _engine(_runtime())
+    if retry is not None:
+        with Session(engine) as session:
+            result = session.execute(update(OutboxMessage).where(OutboxMessage.id == retry)
+                                     .where(OutboxMessage.status == "failed")
+                                     .values(status="pending", attempts=0, next_attempt_at=utcnow()))
+            session.commit()
+        if result.rowcount != 1:
+            raise CliError(f"outbox message {retry} is not a failed message", code=1)
+        print(f"Message {retry} will be sent by the next outbox run (`policybot jobs run outbox` sends it now).")
+        return
+    with Session(engine) as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        query = query.where(OutboxMessage.status == "failed") if failed else \
+            query.where(OutboxMessage.status != "sent")
+        rows = session.exec(query.limit(500)).all()
+    table = Table(title=f"{len(rows)} {'failed' if failed else 'unsent'} message(s)")
+    for column in ("#", "Status", "Purpose", "To", "Attempts", "Last error", "Created (UTC)"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.id), row.status, row.purpose, row.channel, str(row.attempts), row.last_error or "",
+                      row.created_at.strftime("%Y-%m-%d %H:%M"))
+    _console().print(table)
+
+
 jobs_app = typer.Typer(help="Scheduled jobs.", invoke_without_command=True)
 app.add_typer(jobs_app, name="jobs")
 
@@ -328,11 +482,24 @@ def jobs_list(ctx: typer.Context) -> None:
     """List the scheduled jobs and when they run."""
     if ctx.invoked_subcommand is not None:
         return
-    from bot.scheduler import JOBS
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
+    from rich.table import Table
+
+    from bot.scheduler import JOBS, next_run
+    from bot.settings import get_settings
+
+    zone = get_settings().timezone
+    now = datetime.now(ZoneInfo(zone))
+    table = Table(title=f"Scheduled jobs (times in {zone})")
+    for column in ("Job", "Runs", "Next run", "What it does"):
+        table.add_column(column)
     for job in JOBS.values():
-        when = f"every {job.seconds} s" if job.seconds else "cron " + " ".join(f"{k}={v}" for k, v in job.cron.items())
-        print(f"{job.name:<20} {when:<28} {job.description}")
+        when = f"every {job.seconds} s" if job.seconds else "daily at " + f"{job.cron.get('hour', 0):02d}:" \
+            f"{job.cron.get('minute', 0):02d}" + (f" ({job.cron['day_of_week']})" if "day_of_week" in job.cron else "")
+        table.add_row(job.name, when, next_run(job, zone, now).strftime("%Y-%m-%d %H:%M:%S"), job.description)
+    _console().print(table)
 
 
 @jobs_app.command("run")

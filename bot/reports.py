@@ -294,8 +294,10 @@ class CaseDesk:
         self.services = services
         self.settings = services.settings
         self.engine = services.engine
-        self.clock = services.clock
-        self.directory = staff.SlackDirectory(self.engine, services.client, clock=services.clock)
+        self.directory = staff.SlackDirectory(self.engine, services.client, clock=lambda: services.clock())
+
+    def clock(self) -> datetime:
+        return self.services.clock()
 
     @property
     def zone(self):
@@ -463,6 +465,11 @@ class CaseDesk:
 
     # --------------------------------------------------------------------------------------- actions
 
+    def identify(self, user_id: str) -> None:
+        """Make sure a Slack user is matched to their directory entry (so their team roles count)."""
+        if user_id:
+            self.directory.person(user_id)
+
     def _load_for_action(self, session: Session, report_id: int, user_id: str) -> Report:
         report = session.get(Report, report_id)
         if report is None or access(session, report, user_id) != "handler":
@@ -471,6 +478,7 @@ class CaseDesk:
         return report
 
     def acknowledge(self, report_id: int, user_id: str) -> Outcome:
+        self.identify(user_id)
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
             report = self._load_for_action(session, report_id, user_id)
@@ -498,6 +506,7 @@ class CaseDesk:
         return f"{report.reference} was already acknowledged by <@{report.acknowledged_by}>."
 
     def refer(self, report_id: int, user_id: str, team: str) -> Outcome:
+        self.identify(user_id)
         if team not in ("hr", "legal"):
             raise ReportError("Cases can be referred to HR or Legal.")
         now = self.clock()
@@ -516,15 +525,16 @@ class CaseDesk:
             session.add(report)
             session.add(ReportEvent(report_id=report.id, at=now, actor=user_id, action=f"referred to {name}"))
             session.flush()
-            ids = self._post_case(session, report, Target("role", team, "referred"),
-                                  header=f"Referred to {name} by <@{user_id}>")
-            ids += self._refresh_case_messages(session, report)
+            ids = self._refresh_case_messages(session, report)
+            ids += self._post_case(session, report, Target("role", team, "referred"),
+                                   header=f"Referred to {name} by <@{user_id}>")
             ids += self._tell_reporter(session, report, f"Your report *{report.reference}* has been passed to "
                                                         f"{name} as well.")
             session.commit()
         return Outcome(f"{report.reference} has been referred to {name}.", ids, True)
 
     def close(self, report_id: int, user_id: str, outcome: str, notes: str | None) -> Outcome:
+        self.identify(user_id)
         if outcome not in OUTCOMES:
             raise ReportError("Choose an outcome.")
         now = self.clock()
@@ -549,6 +559,7 @@ class CaseDesk:
 
     def reporter_of(self, report_id: int, user_id: str) -> str:
         """For a handler in a channel where the reporter is hidden: who reported it (recorded)."""
+        self.identify(user_id)
         with Session(self.engine) as session:
             report = self._load_for_action(session, report_id, user_id)
             session.add(ReportEvent(report_id=report.id, at=self.clock(), actor=user_id, action="reporter viewed"))
@@ -627,35 +638,35 @@ class CaseDesk:
         ids: list[int] = []
         header = (f":arrow_up: *Escalated to you:* nobody has acknowledged this case within "
                   f"{2 * self.settings.report_ack_hours:g} working hours.")
+        recipients: list[str] = []
         if target is not None:
+            from handlers.reports.blocks import team_label
+
             session.add(ReportAssignment(report_id=report.id, kind=target.kind, target=target.target,
                                          reason=target.reason, assigned_at=now))
             session.add(report)
-            session.flush()
-            ids += self._post_case(session, report, target, header=header)
-            from handlers.reports.blocks import team_label
-
             detail = "; ".join([team_label(target.kind, target.target)] + notes)
         else:
             # Team cases (and chains with nobody left): each member of the teams is told directly.
-            detail_parts = []
             for assignment in current:
-                if assignment.kind != "role":
-                    continue
-                for person in staff.with_role(session, assignment.target):
-                    user_id = self.directory.slack_id(person, session)
-                    if user_id:
-                        blocks, text = self._case_message(session, report, private=True, header=header)
-                        ids.append(enqueue(session, channel=user_id, text=text, blocks=blocks,
-                                           purpose="report-case:dm", ref_type="report", ref_id=report.id).id)
-                        detail_parts.append(f"<@{user_id}>")
-            detail = ", ".join(detail_parts) or "nobody further to escalate to"
-            if not detail_parts:
-                ids += self._alert_admins(session, f"{report.reference} is unacknowledged and there is nobody "
-                                                   "further to escalate it to.", report)
+                if assignment.kind == "role":
+                    for person in staff.with_role(session, assignment.target):
+                        user_id = self.directory.slack_id(person, session)
+                        if user_id and user_id not in recipients:
+                            recipients.append(user_id)
+            detail = ", ".join(f"<@{user_id}>" for user_id in recipients) or "nobody further to escalate to"
         session.add(ReportEvent(report_id=report.id, at=now, action="escalated", detail=detail))
         session.flush()
-        ids += self._refresh_case_messages(session, report)
+        ids += self._refresh_case_messages(session, report)  # before the new messages, which carry a header
+        if target is not None:
+            ids += self._post_case(session, report, target, header=header)
+        for user_id in recipients:
+            blocks, text = self._case_message(session, report, private=True, header=header)
+            ids.append(enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
+                               ref_type="report", ref_id=report.id).id)
+        if target is None and not recipients:
+            ids += self._alert_admins(session, f"{report.reference} is unacknowledged and there is nobody "
+                                               "further to escalate it to.", report)
         return ids
 
     # ------------------------------------------------------------------------------------- retention

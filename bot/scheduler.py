@@ -28,10 +28,40 @@ def _outbox(services) -> str:
     return f"{report.sent} sent, {report.retried} to retry, {report.failed} failed"
 
 
+def _report_reminders(services) -> str:
+    reminded, escalated, ids = services.cases.run_reminders()
+    report = services.outbox.deliver(ids)
+    return f"{reminded} reminded, {escalated} escalated, {report.sent} messages sent"
+
+
+def _retention(services) -> str:
+    done, ids = services.cases.run_retention()
+    services.outbox.deliver(ids)
+    return f"{done} closed case(s) anonymised"
+
+
 JOBS: dict[str, Job] = {
     "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
                   seconds=30),
+    "report-reminders": Job("report-reminders", "Route stranded reports; remind and escalate unacknowledged ones",
+                            _report_reminders, seconds=300),
+    "retention": Job("retention", "Anonymise closed reports past POLICYBOT_REPORT_RETENTION_DAYS", _retention,
+                     cron={"hour": 2, "minute": 30}),
 }
+
+
+def trigger_for(job: Job, timezone: str):
+    from apscheduler.triggers.cron import CronTrigger
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    if job.cron is not None:
+        return CronTrigger(timezone=timezone, **job.cron)
+    return IntervalTrigger(seconds=job.seconds or 60, timezone=timezone)
+
+
+def next_run(job: Job, timezone: str, now):
+    """When the scheduler would next run `job`, counting from `now` (an aware datetime)."""
+    return trigger_for(job, timezone).get_next_fire_time(None, now)
 
 
 def run_job(services, name: str) -> str:
@@ -54,10 +84,6 @@ def build_scheduler(services, *, background: bool = True):
             except Exception:
                 log.exception("job failed", extra={"job": job.name})
 
-        if job.cron is not None:
-            scheduler.add_job(execute, "cron", id=job.name, name=job.name, coalesce=True, max_instances=1,
-                              misfire_grace_time=3600, **job.cron)
-        else:
-            scheduler.add_job(execute, "interval", id=job.name, name=job.name, seconds=job.seconds or 60,
-                              coalesce=True, max_instances=1)
+        scheduler.add_job(execute, trigger_for(job, scheduler.timezone), id=job.name, name=job.name, coalesce=True,
+                          max_instances=1, misfire_grace_time=3600 if job.cron is not None else None)
     return scheduler

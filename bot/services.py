@@ -42,7 +42,7 @@ class Services:
     def outbox(self):
         from bot.outbox import Outbox
 
-        return Outbox(self.engine, self.client, clock=self.clock, alert_targets=self.admin_targets)
+        return Outbox(self.engine, self.client, clock=lambda: self.clock(), alert_targets=self.admin_targets)
 
     def admin_targets(self, session) -> list[str]:
         """Where problems for the bot's operators go: the admin channel, else each admin by DM."""

@@ -199,7 +199,9 @@ def slack_settings(database_url, fake_slack, tmp_path):
 
     return load_settings(database_url=database_url, slack_bot_token="xoxb-test-token",
                          slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
-                         comms_channel="CCOMMS", embeddings="none")
+                         comms_channel="CCOMMS", hr_channel="CHR", legal_channel="CLEGAL",
+                         safeguarding_channel="CSAFE", ict_channel="CICT", admin_channel="CADMIN",
+                         embeddings="none")
 
 
 @pytest.fixture

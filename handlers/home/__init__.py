@@ -52,6 +52,7 @@ def register(app, services) -> None:
         from handlers.reports.blocks import home_case_lines
 
         try:
+            services.cases.identify(user_id)
             with Session(services.engine) as session:
                 extra = home_case_lines(open_cases_for(session, user_id), services.settings.working_time.zone)
             client.views_publish(user_id=user_id, view=home_view(user_id, extra))

@@ -47,6 +47,7 @@ def register(app, services) -> None:
         ack(text=f"I don't know `/report {text[:40]}`.\n\n" + ui.help_text())
 
     def show_status(user_id: str, reference: str, respond) -> None:
+        services.cases.identify(user_id)
         with Session(services.engine) as session:
             if not reference:
                 mine = reports.reports_by(session, user_id)
@@ -142,6 +143,7 @@ def register(app, services) -> None:
                 client.chat_postEphemeral(channel=channel, user=user_id, text=text)
 
         desk = services.cases
+        desk.identify(user_id)
         try:
             if action_id == ui.ACK:
                 outcome = desk.acknowledge(report_id, user_id)

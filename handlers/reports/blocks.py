@@ -199,7 +199,10 @@ def case_blocks(report: Report, *, show_reporter: bool, assigned: list[str], eve
     state += f"\n*Handled by:* {', '.join(assigned) or '—'}"
     blocks.append(SectionBlock(text=MarkdownTextObject(text=state)))
     if events:
-        history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if actor else "")
+        def shown(actor):  # the reporter's own steps do not name them where they are hidden
+            return actor and (show_reporter or actor != report.reporter_user_id)
+
+        history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if shown(actor) else "")
                             + (f" · {escape(detail)}" if detail else "") for at, actor, action, detail in events[-8:])
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history[:3000])]))
     if report.status != "closed":

@@ -70,3 +70,53 @@ def block_action(action_id: str, value: str, *, user: str = "U100", channel: str
         "actions": [{"action_id": action_id, "block_id": "b1", "value": value, "type": "button",
                      "action_ts": str(time.time())}],
     }
+
+
+def view_submission(callback_id: str, values: dict, *, user: str = "U100", private_metadata: str = "",
+                    view_id: str = "V1") -> dict:
+    """A modal submission. `values` maps block id → the element state, as Slack sends it under
+    view.state.values[block_id][action_id] (the bot's modals use action id "value")."""
+    return {
+        "type": "view_submission", "team": TEAM, "user": {"id": user, "username": user.lower(), "name": user.lower(),
+                                                          "team_id": "T1"},
+        "api_app_id": "A1", "token": "legacy", "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
+        "view": {"id": view_id, "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+                 "state": {"values": {block: {"value": state} for block, state in values.items()}},
+                 "hash": "1700000000.abc", "title": {"type": "plain_text", "text": "Report"}},
+        "response_urls": [],
+    }
+
+
+def message_shortcut(callback_id: str, *, user: str = "U100", channel: str = "C100", message_text: str = "",
+                     message_user: str = "U200", message_ts: str = "1700000400.000100") -> dict:
+    return {
+        "type": "message_action", "callback_id": callback_id, "team": TEAM,
+        "user": {"id": user, "name": user.lower()}, "channel": {"id": channel, "name": "general"},
+        "token": "legacy", "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
+        "action_ts": str(time.time()), "message_ts": message_ts, "response_url": "",
+        "message": {"type": "message", "user": message_user, "text": message_text, "ts": message_ts},
+    }
+
+
+def radio(value: str) -> dict:
+    return {"type": "radio_buttons", "selected_option": {"value": value}}
+
+
+def select(value: str) -> dict:
+    return {"type": "static_select", "selected_option": {"value": value}}
+
+
+def text_input(value: str | None) -> dict:
+    return {"type": "plain_text_input", "value": value}
+
+
+def date_input(value: str | None) -> dict:
+    return {"type": "datepicker", "selected_date": value}
+
+
+def users_input(users: list[str]) -> dict:
+    return {"type": "multi_users_select", "selected_users": users}
+
+
+def checkboxes(values: list[str]) -> dict:
+    return {"type": "checkboxes", "selected_options": [{"value": v} for v in values]}
