@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ RUNS = [
     ["retrieval.py", "--mode", "lexical"],
     ["retrieval.py", "--mode", "hybrid", "--runs", "10"],
     ["slack_latency.py", "--rounds", "10", "--mentions", "100"],
+    ["reports.py"],
 ]
+if os.environ.get("POLICYBOT_TEST_DATABASE_URL"):  # the PostgreSQL server the tests use, when there is one
+    RUNS.append(["reports.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
 
 
 def main() -> int:

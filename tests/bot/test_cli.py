@@ -170,8 +170,57 @@ def test_serve_refuses_to_start_without_its_credentials():
 
 def test_jobs_lists_and_runs_the_outbox():
     listed = run("jobs")
-    assert listed.returncode == 0 and listed.stdout.startswith("outbox")
+    assert listed.returncode == 0 and "Next run" in listed.stdout
+    for name in ("outbox", "report-reminders", "retention"):
+        assert name in listed.stdout
     ran = run("jobs", "run", "outbox")
     assert ran.returncode == 0 and ran.stdout.strip() == "outbox: 0 sent, 0 to retry, 0 failed"
     unknown = run("jobs", "run", "nope")
     assert unknown.returncode == 2 and "no job named 'nope'" in unknown.stderr
+
+
+def test_staff_import_reports_bad_rows_and_changes_nothing_then_shows_people(tmp_path):
+    from tests.support.directory import HEADER, staff_csv
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "boss@notts.gov.uk,Boss,Place,Office,,\n"
+                   "a@notts.gov.uk,A,Place,Roads,ghost@notts.gov.uk,\n", encoding="utf-8")
+    refused = run("staff", "import", str(bad))
+    assert refused.returncode == 1
+    assert "line 3: unknown line manager ghost@notts.gov.uk" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    assert run("staff", "show", "boss@notts.gov.uk").returncode == 1
+
+    good = run("staff", "import", str(staff_csv(tmp_path / "staff.csv")))
+    assert good.returncode == 0, good.stderr
+    assert "12 rows: 12 added" in good.stdout
+    shown = run("staff", "show", "SAM@notts.gov.uk")
+    assert shown.returncode == 0
+    lines = shown.stdout.splitlines()
+    assert "Sam Staff <sam@notts.gov.uk> (active)" in lines[0]
+    assert [line.strip() for line in lines if "↑" in line] == [
+        "↑ Morgan Manager <mgr@notts.gov.uk>", "↑ Dana Director <dir.place@notts.gov.uk>",
+        "↑ Chris Chief <ceo@notts.gov.uk>"]
+    director = run("staff", "show", "dir.place@notts.gov.uk")
+    assert "Roles: director (Corporate Director)" in director.stdout
+
+
+def test_reports_lists_cases_as_csv(tmp_path):
+    from bot.reports import ReportInput, submit
+    from bot.settings import load_settings
+    from storage.db import get_engine
+    from storage.migrate import upgrade
+
+    url = load_settings().resolved_database_url
+    upgrade(url)
+    submit(get_engine(url), ReportInput(kind="reputational", platform="Facebook", link=None,
+                                        description="A fake council page is asking residents for bank details.",
+                                        happened_on=None), reporter_user_id="U1")
+    get_engine(url).dispose()
+    listed = run("reports", "--csv")
+    assert listed.returncode == 0, listed.stderr
+    header, row = listed.stdout.strip().splitlines()
+    assert header.startswith("reference,kind,urgent,status")
+    assert row.startswith("SMR-") and ",reputational,,submitted," in row
+    assert "bank details" not in listed.stdout  # the list carries no case details
+    assert run("reports", "--open").returncode == 0
