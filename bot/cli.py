@@ -428,6 +428,40 @@ def reports(
     _console().print(table)
 
 
+@app.command("accounts")
+def accounts_export(
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+) -> None:
+    """The register of authorised council social media accounts (para 28)."""
+    import csv
+
+    from rich.table import Table
+    from sqlmodel import Session, select
+
+    from storage.models import RegisteredAccount
+
+    with Session(_engine(_runtime())) as session:
+        rows = session.exec(select(RegisteredAccount).order_by(RegisteredAccount.platform,
+                                                               RegisteredAccount.name)).all()
+    header = ["platform", "name", "handle", "url", "service", "directorate", "status", "status_reason",
+              "staff_slack_ids", "approval_reference", "approved_by", "approved_at_utc", "review_due"]
+    records = [[a.platform, a.name, a.handle or "", a.url or "", a.service, a.directorate, a.status,
+                a.status_reason or "", a.staff_user_ids.replace(",", " "), a.approval_reference or "",
+                a.approved_by or "", a.approved_at.strftime("%Y-%m-%d %H:%M") if a.approved_at else "",
+                a.review_due.isoformat()] for a in rows]
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(records)
+        return
+    table = Table(title=f"{len(records)} registered account{'s' if len(records) != 1 else ''}")
+    for column in ("Platform", "Name", "Handle", "URL", "Service", "Directorate", "Status", "Approved", "Review due"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[9], r[12])
+    _console().print(table)
+
+
 @app.command()
 def outbox(
     failed: Annotated[bool, typer.Option("--failed", help="Only messages that failed for good.")] = False,

@@ -24,13 +24,12 @@ from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urlparse
 
 from sqlalchemy import or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot import staff
 from bot.outbox import enqueue
-from storage.models import OutboxMessage, ReferenceCounter, Report, ReportAssignment, ReportEvent, utcnow
+from bot.references import next_reference
+from storage.models import OutboxMessage, Report, ReportAssignment, ReportEvent, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -62,24 +61,6 @@ REFERENCE_RE = re.compile(r"\b(SMR)-(\d{4})-(\d{4,})\b", re.IGNORECASE)
 
 class ReportError(Exception):
     """An action that cannot be taken; the message says why, for the person who tried."""
-
-
-# ------------------------------------------------------------------------------------------- references
-
-def next_reference(session: Session, prefix: str, year: int) -> str:
-    """The next reference for `prefix` and `year` (SMR-2026-0042), in the caller's transaction.
-
-    The counter row is locked by the UPDATE until the caller commits, so references never repeat across
-    processes; call this first in the transaction (SQLite takes its write lock here)."""
-    bind = session.get_bind()
-    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(ReferenceCounter).values(prefix=prefix, year=year, value=0)
-                    .on_conflict_do_nothing(index_elements=["prefix", "year"]))
-    session.execute(update(ReferenceCounter).where(ReferenceCounter.prefix == prefix)
-                    .where(ReferenceCounter.year == year).values(value=ReferenceCounter.value + 1))
-    value = session.execute(select(ReferenceCounter.value).where(ReferenceCounter.prefix == prefix)
-                            .where(ReferenceCounter.year == year)).scalar_one()
-    return f"{prefix}-{year}-{value:04d}"
 
 
 # ------------------------------------------------------------------------------------------ validation

@@ -40,11 +40,28 @@ def _retention(services) -> str:
     return f"{done} closed case(s) anonymised"
 
 
+def _approval_reminders(services) -> str:
+    reminded, flagged, ids = services.accounts.run_reminders()
+    services.outbox.deliver(ids)
+    return f"{reminded} reminded, {flagged} flagged to Comms"
+
+
+def _account_reviews(services) -> str:
+    reminded, flagged, ids = services.accounts.run_reviews()
+    services.outbox.deliver(ids)
+    return f"{reminded} review reminder(s), {flagged} account(s) flagged for leavers"
+
+
 JOBS: dict[str, Job] = {
     "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
                   seconds=30),
     "report-reminders": Job("report-reminders", "Route stranded reports; remind and escalate unacknowledged ones",
                             _report_reminders, seconds=300),
+    "approval-reminders": Job("approval-reminders", "Remind, then flag, account requests waiting on Comms or a "
+                              "director", _approval_reminders, seconds=900),
+    "account-reviews": Job("account-reviews", "Remind named staff before an account's yearly review; flag accounts "
+                           "whose staff have all left", _account_reviews,
+                           cron={"day_of_week": "mon-fri", "hour": 9, "minute": 30}),
     "retention": Job("retention", "Anonymise closed reports past POLICYBOT_REPORT_RETENTION_DAYS", _retention,
                      cron={"hour": 2, "minute": 30}),
 }

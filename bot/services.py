@@ -53,6 +53,12 @@ class Services:
         return [person.slack_user_id for person in with_role(session, "admin") if person.slack_user_id]
 
     @cached_property
+    def accounts(self):
+        from bot.accounts import AccountDesk
+
+        return AccountDesk(self)
+
+    @cached_property
     def cases(self):
         from bot.reports import CaseDesk
 

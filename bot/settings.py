@@ -23,6 +23,22 @@ def _env(name: str):
     return Field(default=None, validation_alias=AliasChoices(name, name.lower()))
 
 
+def parse_deputies(value: str) -> dict[str, set[str]]:
+    """"Place=a@x.gov.uk,b@x.gov.uk; People=c@x.gov.uk" → {"place": {"a@x.gov.uk", "b@x.gov.uk"}, ...}
+    (directorate names compared without case)."""
+    deputies: dict[str, set[str]] = {}
+    for part in (value or "").split(";"):
+        if not part.strip():
+            continue
+        directorate, sep, emails = part.partition("=")
+        found = {email.strip().lower() for email in emails.split(",") if email.strip()}
+        if not sep or not directorate.strip() or not found or any("@" not in email for email in found):
+            raise ValueError("must look like Place=deputy@council.gov.uk,other@council.gov.uk; "
+                             "People=someone@council.gov.uk")
+        deputies.setdefault(directorate.strip().lower(), set()).update(found)
+    return deputies
+
+
 class SettingsError(Exception):
     """A setting is missing or invalid; the message is one line that names it."""
 
@@ -74,6 +90,12 @@ class Settings(BaseSettings):
 
     report_ack_hours: float = Field(4.0, gt=0, le=200, validation_alias=AliasChoices("POLICYBOT_REPORT_ACK_HOURS",
                                                                                       "policybot_report_ack_hours"))
+    approval_remind_days: int = Field(3, ge=1, le=60, validation_alias=AliasChoices(
+        "POLICYBOT_APPROVAL_REMIND_DAYS", "policybot_approval_remind_days"))
+    # Who may decide account requests besides each directorate's Corporate Director:
+    # "Place=deputy.one@council.gov.uk,deputy.two@council.gov.uk; People=someone@council.gov.uk"
+    director_deputies: str = Field("", validation_alias=AliasChoices("POLICYBOT_DIRECTOR_DEPUTIES",
+                                                                     "policybot_director_deputies"))
     report_retention_days: int = Field(730, ge=1, le=36500, validation_alias=AliasChoices(
         "POLICYBOT_REPORT_RETENTION_DAYS", "policybot_report_retention_days"))
 
@@ -115,6 +137,16 @@ class Settings(BaseSettings):
         parse = {"working_hours": parse_hours, "working_days": parse_days, "holidays": parse_holidays}[info.field_name]
         parse(value)
         return value.strip()
+
+    @field_validator("director_deputies")
+    @classmethod
+    def _deputies(cls, value: str) -> str:
+        parse_deputies(value)
+        return value.strip()
+
+    @property
+    def deputies(self) -> dict[str, set[str]]:
+        return parse_deputies(self.director_deputies)
 
     @property
     def working_time(self):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 
 def register_all(app, services) -> None:
-    from handlers import home, questions, reports
+    from handlers import accounts, home, questions, reports
 
     questions.register(app, services)
     reports.register(app, services)
+    accounts.register(app, services)
     home.register(app, services)

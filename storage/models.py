@@ -253,3 +253,86 @@ class ReportEvent(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=32)  # Slack user id; None for the bot
     action: str = Field(max_length=32)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# ------------------------------------------------------------------------------- corporate social media accounts
+
+class AccountRequest(SQLModel, table=True):
+    """A request for a new corporate social media account (para 19): Comms review it, the Corporate Director
+    of its directorate decides, in the request's Slack thread."""
+
+    __tablename__ = "account_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=20, unique=True)
+    # comms_review, more_info, director_review, approved, declined, rejected
+    status: str = Field(default="comms_review", max_length=16, index=True)
+    version: int = 1  # bumped on every change: buttons carry it, so a press on an out-of-date message is refused
+    platform: str = Field(max_length=40)
+    handle: str = Field(max_length=200)
+    service: str = Field(max_length=200)
+    directorate: str = Field(max_length=200)
+    purpose: str = Field(sa_column=Column(Text, nullable=False))
+    business_case: str = Field(sa_column=Column(Text, nullable=False))
+    staff_user_ids: str = Field(max_length=500)  # Slack user ids, ","-separated (at least two)
+    monitoring_hours: str = Field(max_length=300)
+    training_confirmed: bool = False
+    requester_user_id: str = Field(max_length=32, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    status_changed_at: datetime = Field(default_factory=utcnow)
+    recommended_by: str | None = Field(default=None, max_length=32)
+    director_user_id: str | None = Field(default=None, max_length=32)  # the director asked to decide
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = None
+    decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    info_question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    channel_id: str | None = Field(default=None, max_length=64)  # where the request message is
+    thread_ts: str | None = Field(default=None, max_length=32)  # the request message (the thread)
+    reminder_step: int = 0
+    next_reminder_at: datetime | None = Field(default=None, index=True)
+
+
+class RegisteredAccount(SQLModel, table=True):
+    """The register of authorised accounts (para 28), kept by Communications and Marketing."""
+
+    __tablename__ = "registered_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=40)
+    name: str = Field(max_length=200)  # the handle or name proposed in the request
+    handle: str | None = Field(default=None, max_length=200)  # filled in by Comms once the account exists
+    url: str | None = Field(default=None, max_length=500)
+    search_key: str = Field(default="", max_length=900, index=True)  # normalised name, handle and URL
+    service: str = Field(max_length=200)
+    directorate: str = Field(max_length=200)
+    staff_user_ids: str = Field(default="", max_length=500)
+    request_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("account_request.id"),
+                                                                  nullable=True, index=True))
+    approval_reference: str | None = Field(default=None, max_length=20)
+    approved_by: str | None = Field(default=None, max_length=32)
+    approved_at: datetime | None = None
+    review_due: date
+    status: str = Field(default="active", max_length=16, index=True)  # active, suspended, closed
+    status_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    review_reminded_for: date | None = None  # the review date the named staff were last reminded of
+    leavers_flagged_at: datetime | None = None
+
+
+class AccountEvent(SQLModel, table=True):
+    """History of requests and register entries: every step, who took it and when."""
+
+    __tablename__ = "account_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("account_request.id",
+                                                                                       ondelete="CASCADE"),
+                                                                  nullable=True, index=True))
+    account_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("registered_account.id",
+                                                                                       ondelete="CASCADE"),
+                                                                  nullable=True, index=True))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str | None = Field(default=None, max_length=32)
+    action: str = Field(max_length=40)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))

@@ -43,11 +43,11 @@ def home_view(user_id: str, extra_blocks: list[dict] | None = None) -> dict:
 
 
 def register(app, services) -> None:
+    from sqlmodel import Session
+
     client = services.client
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
-        from sqlmodel import Session
-
         from bot.reports import open_cases_for
         from handlers.reports.blocks import home_case_lines
 
@@ -72,12 +72,23 @@ def register(app, services) -> None:
         client.chat_postMessage(channel=body["user"]["id"],
                                 text=f"This isn't available in Slack yet. For now, {where[action]}.")
 
+    def open_account_form(trigger_id: str) -> None:
+        from bot.accounts import directorates
+        from handlers.accounts.blocks import request_modal
+
+        with Session(services.engine) as session:
+            choices = directorates(session)
+        client.views_open(trigger_id=trigger_id, view=request_modal(choices))
+
     def home_action(ack, body):
         ack()
         if body["actions"][0]["action_id"] == ACTION_REPORT:
             from handlers.reports.blocks import report_modal
 
             services.defer(client.views_open, trigger_id=body["trigger_id"], view=report_modal())
+            return
+        if body["actions"][0]["action_id"] == ACTION_REQUEST_ACCOUNT and services.settings.comms_channel:
+            services.defer(open_account_form, body["trigger_id"])
             return
         services.defer(not_yet, body)
 

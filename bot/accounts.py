@@ -1,0 +1,680 @@
+"""Corporate social media accounts: authorisation requests and the register (paras 19, 28 and 29).
+
+A request is reviewed by Communications and Marketing (anyone with the `comms` role), who recommend it to
+the Corporate Director of its directorate, ask the requester for more information, or decline it. Only that
+director, or a deputy named in POLICYBOT_DIRECTOR_DEPUTIES, can approve or reject; a decision is final.
+Every button carries the request's version, so a press on a message that is out of date changes nothing.
+Approval creates the register entry, which Comms complete, edit, suspend or close; anyone can check whether
+an account is the council's.
+
+Every change is committed together with the messages it causes (the outbox), and only then sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urlparse
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from bot import staff
+from bot.outbox import enqueue
+from bot.references import next_reference
+from storage.models import AccountEvent, AccountRequest, OutboxMessage, RegisteredAccount, utcnow
+
+log = logging.getLogger(__name__)
+
+PREFIX = "SMA"
+PLATFORMS = ("Facebook", "X (Twitter)", "Instagram", "LinkedIn", "YouTube", "TikTok", "Flickr", "Nextdoor", "Other")
+STATUS_LABELS = {
+    "comms_review": "With Communications and Marketing for review",
+    "more_info": "Waiting for more information from the requester",
+    "director_review": "With the Corporate Director for a decision",
+    "approved": "Approved",
+    "declined": "Declined by Communications and Marketing",
+    "rejected": "Rejected by the Corporate Director",
+}
+FINAL = {"approved", "declined", "rejected"}
+ACCOUNT_STATUS = {"active": "Active", "suspended": "Suspended", "closed": "Closed"}
+MAX_TEXT = 3000
+
+
+class AccountError(Exception):
+    """An action that cannot be taken; the message says why, for the person who tried."""
+
+
+@dataclass
+class Outcome:
+    message: str
+    outbox_ids: list[int] = field(default_factory=list)
+    changed: bool = False
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+# ------------------------------------------------------------------------------------- search and input
+
+def normalise(text: str | None) -> str:
+    """A handle, URL or name as it is searched: lower case, no @, no scheme or www, no trailing slash."""
+    value = (text or "").strip().lower()
+    value = re.sub(r"^https?://", "", value)
+    value = re.sub(r"^(www\.|m\.|mobile\.)", "", value)
+    value = value.rstrip("/").lstrip("@")
+    return re.sub(r"\s+", " ", value)
+
+
+def search_key(account: RegisteredAccount) -> str:
+    parts = [account.name, account.handle or "", account.url or ""]
+    if account.url:
+        path = urlparse(account.url if "://" in account.url else "https://" + account.url).path.strip("/")
+        parts.append(path.split("/")[0] if path else "")
+    return " | ".join(normalise(part) for part in parts if part)[:900]
+
+
+@dataclass
+class RequestInput:
+    platform: str | None
+    handle: str | None
+    service: str | None
+    directorate: str | None
+    purpose: str | None
+    business_case: str | None
+    staff_user_ids: list[str]
+    monitoring_hours: str | None
+    training_confirmed: bool
+
+
+def validate(data: RequestInput, directorates: list[str] | None, requester: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if data.platform not in PLATFORMS:
+        errors["platform"] = "Choose the platform."
+    handle = (data.handle or "").strip()
+    if not handle:
+        errors["handle"] = "Give the account's proposed name or handle, such as @NottsLibraries."
+    elif len(handle) > 100:
+        errors["handle"] = "Keep the name or handle to 100 characters."
+    if not (data.service or "").strip():
+        errors["service"] = "Say which service the account is for."
+    elif len(data.service) > 200:
+        errors["service"] = "Keep the service name to 200 characters."
+    directorate = (data.directorate or "").strip()
+    if not directorate:
+        errors["directorate"] = "Choose the directorate: its Corporate Director decides the request (para 19)."
+    elif directorates is not None and directorate not in directorates:
+        errors["directorate"] = "Choose a directorate from the list."
+    for name, label in (("purpose", "the purpose and audience"), ("business_case", "the business case")):
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            errors[name] = f"Describe {label}."
+        elif len(value) > MAX_TEXT:
+            errors[name] = f"Please keep this to {MAX_TEXT:,} characters (it is {len(value):,})."
+    people = list(dict.fromkeys(data.staff_user_ids))
+    if len(people) < 2:
+        errors["staff"] = "Name at least two members of staff who will run the account, so it is never left unwatched."
+    elif len(people) > 10:
+        errors["staff"] = "Name up to 10 people."
+    if not (data.monitoring_hours or "").strip():
+        errors["monitoring_hours"] = "Say when the account will be monitored, such as Mon–Fri 9am–5pm."
+    elif len(data.monitoring_hours) > 300:
+        errors["monitoring_hours"] = "Keep this to 300 characters."
+    if not data.training_confirmed:
+        errors["training"] = ("The people running the account must have completed the social media awareness "
+                              "training (para 26) before it can be requested.")
+    return errors
+
+
+def directorates(session: Session) -> list[str]:
+    rows = session.exec(select(staff.StaffMember.directorate).where(staff.StaffMember.active == True)  # noqa: E712
+                        .distinct()).all()
+    return sorted(d for d in rows if d)
+
+
+def find_request(session: Session, reference: str) -> AccountRequest | None:
+    match = re.search(r"\bSMA-(\d{4})-(\d{4,})\b", reference or "", re.IGNORECASE)
+    if not match:
+        return None
+    return session.exec(select(AccountRequest).where(
+        AccountRequest.reference == f"SMA-{match.group(1)}-{int(match.group(2)):04d}")).first()
+
+
+def lookup(session: Session, query: str, limit: int = 10, include_inactive: bool = True) -> list[RegisteredAccount]:
+    """Register entries matching a handle, URL or name: exact matches first, then the rest by name."""
+    needle = normalise(query)
+    if not needle:
+        return []
+    if "/" in needle:  # a URL: its first path part is usually the handle
+        host, _, path = needle.partition("/")
+        candidates = [needle, path.split("/")[0]] if path else [needle]
+    else:
+        candidates = [needle]
+    conditions = [RegisteredAccount.search_key.contains(candidate) for candidate in candidates if candidate]
+    query_ = select(RegisteredAccount).where(or_(*conditions))
+    if not include_inactive:
+        query_ = query_.where(RegisteredAccount.status == "active")
+    rows = list(session.exec(query_.limit(200)).all())
+
+    def rank(account: RegisteredAccount):
+        parts = account.search_key.split(" | ")
+        exact = any(candidate in parts for candidate in candidates)
+        return (not exact, account.status != "active", account.name.lower())
+
+    rows.sort(key=rank)
+    return rows[:limit]
+
+
+# ------------------------------------------------------------------------------------------ the workflow
+
+class AccountDesk:
+    """The account authorisation workflow and the register, for Slack listeners, jobs and the CLI."""
+
+    def __init__(self, services):
+        self.services = services
+        self.settings = services.settings
+        self.engine = services.engine
+        self.directory = staff.SlackDirectory(self.engine, services.client, clock=lambda: services.clock())
+
+    def clock(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def zone(self):
+        return self.settings.working_time.zone
+
+    # ------------------------------------------------------------------------------------ who is who
+
+    def identify(self, user_id: str) -> staff.StaffMember | None:
+        return self.directory.person(user_id) if user_id else None
+
+    def is_comms(self, session: Session, user_id: str) -> bool:
+        return "comms" in staff.roles_of_user(session, user_id)
+
+    def deciders(self, session: Session, request: AccountRequest) -> set[str]:
+        """Slack ids of those who may decide: the directorate's Corporate Director (now, and the one asked)
+        and any deputies named in the settings."""
+        allowed = {request.director_user_id} if request.director_user_id else set()
+        director = staff.director_of(session, request.directorate)
+        if director is not None:
+            user_id = self.directory.slack_id(director, session)
+            if user_id:
+                allowed.add(user_id)
+        for email in self.settings.deputies.get(request.directorate.strip().lower(), set()):
+            person = staff.by_email(session, email)
+            if person is not None and person.active:
+                user_id = self.directory.slack_id(person, session)
+                if user_id:
+                    allowed.add(user_id)
+        return allowed
+
+    # -------------------------------------------------------------------------------------- messages
+
+    def _events(self, session: Session, request: AccountRequest) -> list[tuple]:
+        rows = session.exec(select(AccountEvent).where(AccountEvent.request_id == request.id)
+                            .order_by(AccountEvent.id)).all()
+        return [(_aware(e.at), e.actor, e.action, e.detail) for e in rows]
+
+    def _event(self, session: Session, request: AccountRequest | None, actor: str | None, action: str,
+               detail: str | None = None, account: RegisteredAccount | None = None) -> None:
+        session.add(AccountEvent(request_id=request.id if request else None, account_id=account.id if account else None,
+                                 at=self.clock(), actor=actor, action=action, detail=detail))
+
+    def _request_message(self, session: Session, request: AccountRequest):
+        from handlers.accounts import blocks as ui
+
+        account = session.exec(select(RegisteredAccount).where(RegisteredAccount.request_id == request.id)).first()
+        return ui.request_blocks(request, self._events(session, request), account, zone=self.zone), \
+            ui.request_text(request)
+
+    def _thread(self, session: Session, request: AccountRequest) -> tuple[str | None, str | None]:
+        """The channel and ts of the request message, once Slack has it."""
+        if request.thread_ts:
+            return request.channel_id, request.thread_ts
+        row = session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "account_request")
+                           .where(OutboxMessage.ref_id == request.id)
+                           .where(OutboxMessage.purpose == "account-request")).first()
+        if row is not None and row.status == "sent" and row.sent_ts:
+            request.channel_id, request.thread_ts = row.sent_channel or row.channel, row.sent_ts
+            session.add(request)
+            return request.channel_id, request.thread_ts
+        return row.channel if row is not None else self.settings.comms_channel, None
+
+    def _in_thread(self, session: Session, request: AccountRequest, text: str, blocks=None,
+                   purpose: str = "account-thread") -> int:
+        channel, thread_ts = self._thread(session, request)
+        return enqueue(session, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, purpose=purpose,
+                       ref_type="account_request", ref_id=request.id).id
+
+    def _refresh(self, session: Session, request: AccountRequest) -> list[int]:
+        """Bring the request message (and any director's decision message) up to date in place."""
+        from handlers.accounts import blocks as ui
+
+        ids: list[int] = []
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "account_request")
+                            .where(OutboxMessage.ref_id == request.id)
+                            .where(OutboxMessage.purpose.in_(["account-request", "account-director"]))).all()
+        for row in rows:
+            if row.purpose == "account-request":
+                blocks, text = self._request_message(session, request)
+            else:
+                blocks, text = ui.director_blocks(request, json.loads(row.blocks or "[]"), zone=self.zone), \
+                    ui.request_text(request)
+            if row.status == "sent" and row.sent_ts:
+                ids.append(enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
+                                   ts=row.sent_ts, text=text, blocks=blocks, purpose="account-update",
+                                   ref_type="account_request", ref_id=request.id).id)
+            elif row.status == "pending":
+                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                                .where(OutboxMessage.status == "pending")
+                                .values(text=text, blocks=json.dumps(blocks)))
+        return ids
+
+    def _tell_requester(self, session: Session, request: AccountRequest, text: str, blocks=None) -> int:
+        return enqueue(session, channel=request.requester_user_id, text=text, blocks=blocks,
+                       purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
+
+    def _schedule(self, request: AccountRequest, now: datetime) -> None:
+        request.status_changed_at = now
+        request.reminder_step = 0
+        request.next_reminder_at = self.settings.working_time.add_days(now, self.settings.approval_remind_days) \
+            if request.status in ("comms_review", "director_review") else None
+
+    # ------------------------------------------------------------------------------------ requesting
+
+    def submit(self, data: RequestInput, requester: str) -> tuple[AccountRequest, list[int]]:
+        if not self.settings.comms_channel:
+            raise AccountError("Account requests need a Communications and Marketing channel "
+                               "(POLICYBOT_COMMS_CHANNEL); ask the bot's administrator to set one.")
+        from handlers.accounts import blocks as ui
+
+        for user_id in [requester, *data.staff_user_ids]:  # match them to the directory now (leavers, roles)
+            self.identify(user_id)
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            reference = next_reference(session, PREFIX, now.astimezone(timezone.utc).year)
+            request = AccountRequest(
+                reference=reference, platform=data.platform, handle=data.handle.strip(),
+                service=data.service.strip(), directorate=data.directorate.strip(), purpose=data.purpose.strip(),
+                business_case=data.business_case.strip(),
+                staff_user_ids=",".join(dict.fromkeys(data.staff_user_ids)),
+                monitoring_hours=data.monitoring_hours.strip(), training_confirmed=data.training_confirmed,
+                requester_user_id=requester, created_at=now, channel_id=self.settings.comms_channel)
+            self._schedule(request, now)
+            session.add(request)
+            session.flush()
+            self._event(session, request, requester, "requested")
+            session.flush()
+            blocks, text = self._request_message(session, request)
+            ids = [enqueue(session, channel=self.settings.comms_channel, text=text, blocks=blocks,
+                           purpose="account-request", ref_type="account_request", ref_id=request.id).id]
+            ids.append(self._tell_requester(session, request, ui.receipt_text(request)))
+            session.commit()
+        return request, ids
+
+    # --------------------------------------------------------------------------------------- helpers
+
+    def _load(self, session: Session, request_id: int, version: int | None) -> AccountRequest:
+        request = session.get(AccountRequest, request_id)
+        if request is None:
+            raise AccountError("That request is no longer on record.")
+        if request.status in FINAL:
+            who = f" by <@{request.decided_by}>" if request.decided_by else ""
+            raise AccountError(f"{request.reference} was already {STATUS_LABELS[request.status].lower()}{who}; "
+                               "a decision is final and nothing has changed.")
+        if version is not None and version != request.version:
+            raise AccountError(f"That message is out of date: {request.reference} is now "
+                               f"{STATUS_LABELS[request.status].lower()}. Nothing has changed.")
+        return request
+
+    def _claim(self, session: Session, request: AccountRequest, expected_status: set[str], **values) -> None:
+        """Move the request on only if nobody else has since (a conditional UPDATE on its version)."""
+        result = session.execute(update(AccountRequest).where(AccountRequest.id == request.id)
+                                 .where(AccountRequest.version == request.version)
+                                 .where(AccountRequest.status.in_(sorted(expected_status)))
+                                 .values(version=request.version + 1, **values))
+        if result.rowcount != 1:
+            session.rollback()
+            raise AccountError(f"Someone else has just acted on {request.reference}; nothing has changed.")
+        session.refresh(request)
+
+    def _comms_only(self, session: Session, user_id: str) -> None:
+        if not self.is_comms(session, user_id):
+            raise AccountError("Only Communications and Marketing can do that (para 19).")
+
+    # ------------------------------------------------------------------------------- Comms' decisions
+
+    def recommend(self, request_id: int, version: int | None, user_id: str) -> Outcome:
+        from handlers.accounts import blocks as ui
+
+        self.identify(user_id)
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            self._comms_only(session, user_id)
+            request = self._load(session, request_id, version)
+            if request.status != "comms_review":
+                raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}; "
+                                   "it can be recommended only while Comms are reviewing it.")
+            director = staff.director_of(session, request.directorate)
+            director_id = self.directory.slack_id(director, session) if director is not None else None
+            if director_id is None:
+                raise AccountError(f"No Corporate Director for {request.directorate} is in the staff directory "
+                                   "(or they are not on Slack), so nobody can decide this yet. Ask HR to update "
+                                   "the directory; nothing has changed.")
+            self._claim(session, request, {"comms_review"}, status="director_review", recommended_by=user_id,
+                        director_user_id=director_id)
+            self._schedule(request, now)
+            session.add(request)
+            self._event(session, request, user_id, "recommended to director", f"<@{director_id}>")
+            session.flush()
+            ids = self._refresh(session, request)
+            ids.append(self._in_thread(session, request, ui.director_text(request),
+                                       ui.director_blocks(request, None, zone=self.zone), purpose="account-director"))
+            ids.append(self._tell_requester(session, request, f"Communications and Marketing have recommended "
+                                                              f"*{request.reference}* to the Corporate Director "
+                                                              f"for {request.directorate}, who will decide it."))
+            session.commit()
+        return Outcome(f"{request.reference} is recommended to <@{director_id}>.", ids, True)
+
+    def ask_for_information(self, request_id: int, version: int | None, user_id: str, question: str) -> Outcome:
+        from handlers.accounts import blocks as ui
+
+        question = (question or "").strip()
+        if not question:
+            raise AccountError("Say what you need to know.")
+        self.identify(user_id)
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            self._comms_only(session, user_id)
+            request = self._load(session, request_id, version)
+            if request.status != "comms_review":
+                raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}.")
+            self._claim(session, request, {"comms_review"}, status="more_info", info_question=question[:MAX_TEXT])
+            self._schedule(request, now)
+            session.add(request)
+            self._event(session, request, user_id, "asked for more information", question[:MAX_TEXT])
+            session.flush()
+            ids = self._refresh(session, request)
+            ids.append(self._in_thread(session, request, ui.question_text(request, user_id, question)))
+            ids.append(self._tell_requester(session, request, ui.question_text(request, user_id, question),
+                                            ui.question_blocks(request, user_id, question)))
+            session.commit()
+        return Outcome(f"Your question has been sent to <@{request.requester_user_id}>.", ids, True)
+
+    def answer(self, request_id: int, user_id: str, text: str) -> Outcome:
+        from handlers.accounts import blocks as ui
+
+        text = (text or "").strip()
+        if not text:
+            raise AccountError("Write your answer.")
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            request = self._load(session, request_id, None)
+            if user_id != request.requester_user_id:
+                raise AccountError("Only the person who made the request can answer Comms' question.")
+            if request.status != "more_info":
+                raise AccountError(f"{request.reference} is not waiting for information from you.")
+            self._claim(session, request, {"more_info"}, status="comms_review")
+            self._schedule(request, now)
+            session.add(request)
+            self._event(session, request, user_id, "answered", text[:MAX_TEXT])
+            session.flush()
+            ids = self._refresh(session, request)
+            ids.append(self._in_thread(session, request, ui.answer_text(request, text)))
+            session.commit()
+        return Outcome(f"Thanks: your answer is with Communications and Marketing ({request.reference}).", ids, True)
+
+    def decline(self, request_id: int, version: int | None, user_id: str, reason: str) -> Outcome:
+        return self._final(request_id, version, user_id, reason, by="comms")
+
+    # ----------------------------------------------------------------------------- the director's call
+
+    def approve(self, request_id: int, version: int | None, user_id: str) -> Outcome:
+        return self._final(request_id, version, user_id, None, by="director", approve=True)
+
+    def reject(self, request_id: int, version: int | None, user_id: str, reason: str) -> Outcome:
+        return self._final(request_id, version, user_id, reason, by="director")
+
+    def check_decider(self, request_id: int, user_id: str) -> None:
+        """Raise unless `user_id` may decide the request now (used before opening the reject form)."""
+        self.identify(user_id)
+        with Session(self.engine) as session:
+            request = self._load(session, request_id, None)
+            if request.status != "director_review":
+                raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}.")
+            if user_id not in self.deciders(session, request):
+                raise AccountError(f"Only the Corporate Director for {request.directorate} can decide this "
+                                   "(para 19). Nothing has changed.")
+
+    def _final(self, request_id: int, version: int | None, user_id: str, reason: str | None, *, by: str,
+               approve: bool = False) -> Outcome:
+        from handlers.accounts import blocks as ui
+
+        reason = (reason or "").strip() or None
+        if not approve and not reason:
+            raise AccountError("Give a reason: the requester is told it.")
+        self.identify(user_id)
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            request = self._load(session, request_id, version)
+            if by == "comms":
+                self._comms_only(session, user_id)
+                if request.status not in ("comms_review", "more_info"):
+                    raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}; only "
+                                       "the Corporate Director can decide it now.")
+                expected, status = {"comms_review", "more_info"}, "declined"
+            else:
+                if request.status != "director_review":
+                    raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}.")
+                if user_id not in self.deciders(session, request):
+                    raise AccountError(f"Only the Corporate Director for {request.directorate} can decide this "
+                                       "(para 19). Nothing has changed.")
+                expected, status = {"director_review"}, "approved" if approve else "rejected"
+            self._claim(session, request, expected, status=status, decided_by=user_id, decided_at=now,
+                        decision_reason=reason)
+            self._schedule(request, now)
+            session.add(request)
+            account = None
+            if approve:
+                account = RegisteredAccount(
+                    platform=request.platform, name=request.handle, service=request.service,
+                    directorate=request.directorate, staff_user_ids=request.staff_user_ids, request_id=request.id,
+                    approval_reference=request.reference, approved_by=user_id, approved_at=now,
+                    review_due=add_months(now.astimezone(self.zone).date(), 12), created_at=now, updated_at=now)
+                account.search_key = search_key(account)
+                session.add(account)
+                session.flush()
+                self._event(session, None, user_id, "registered", request.reference, account=account)
+            self._event(session, request, user_id, status, reason)
+            session.flush()
+            ids = self._refresh(session, request)
+            ids.append(self._in_thread(session, request, ui.decision_text(request), ui.decision_blocks(request, account)))
+            ids.append(self._tell_requester(session, request, ui.requester_decision_text(request)))
+            session.commit()
+        return Outcome(f"{request.reference} is {STATUS_LABELS[status].lower()}.", ids, True)
+
+    # ------------------------------------------------------------------------------------ the register
+
+    def _account_for_comms(self, session: Session, account_id: int, user_id: str) -> RegisteredAccount:
+        self._comms_only(session, user_id)
+        account = session.get(RegisteredAccount, account_id)
+        if account is None:
+            raise AccountError("That account is no longer in the register.")
+        return account
+
+    def update_entry(self, account_id: int, user_id: str, *, handle: str | None, url: str | None,
+                     service: str | None = None, staff_user_ids: list[str] | None = None,
+                     review_due: date | None = None) -> Outcome:
+        self.identify(user_id)
+        handle = (handle or "").strip() or None
+        url = (url or "").strip() or None
+        if url and not (urlparse(url).scheme in ("http", "https") and "." in urlparse(url).netloc):
+            raise AccountError("The URL must be a full web address, starting https://")
+        with Session(self.engine, expire_on_commit=False) as session:
+            account = self._account_for_comms(session, account_id, user_id)
+            changes = []
+            for name, value in (("handle", handle), ("url", url), ("service", (service or "").strip() or None),
+                                ("review_due", review_due)):
+                if value is not None and getattr(account, name) != value:
+                    changes.append(f"{name}: {getattr(account, name) or '—'} → {value}")
+                    setattr(account, name, value)
+            if staff_user_ids is not None:
+                people = ",".join(dict.fromkeys(staff_user_ids))
+                if len(staff_user_ids) < 2:
+                    raise AccountError("Name at least two members of staff who run the account.")
+                if people != account.staff_user_ids:
+                    changes.append("named staff changed")
+                    account.staff_user_ids, account.leavers_flagged_at = people, None
+            if not changes:
+                return Outcome("Nothing to change.")
+            account.search_key = search_key(account)
+            account.updated_at = self.clock()
+            session.add(account)
+            self._event(session, None, user_id, "edited", "; ".join(changes), account=account)
+            ids = []
+            if account.request_id:
+                request = session.get(AccountRequest, account.request_id)
+                session.flush()
+                ids = self._refresh(session, request)
+            session.commit()
+        return Outcome(f"The register entry for {account.handle or account.name} is updated.", ids, True)
+
+    def set_status(self, account_id: int, user_id: str, status: str, reason: str) -> Outcome:
+        if status not in ACCOUNT_STATUS:
+            raise AccountError("Unknown status.")
+        reason = (reason or "").strip()
+        if not reason:
+            raise AccountError("Give a reason; it is kept with the register entry.")
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            account = self._account_for_comms(session, account_id, user_id)
+            if account.status == status:
+                return Outcome(f"{account.handle or account.name} is already {status}.")
+            previous = account.status
+            account.status, account.status_reason, account.updated_at = status, reason[:500], self.clock()
+            session.add(account)
+            self._event(session, None, user_id, status if status != "active" else "reactivated",
+                        f"{previous} → {status}: {reason[:500]}", account=account)
+            session.commit()
+        return Outcome(f"{account.handle or account.name} is now {ACCOUNT_STATUS[status].lower()}.", [], True)
+
+    # ------------------------------------------------------------------------------------------- jobs
+
+    def run_reminders(self) -> tuple[int, int, list[int]]:
+        """`approval-reminders`: a request waiting on Comms or the director for POLICYBOT_APPROVAL_REMIND_DAYS
+        working days gets a reminder in its thread; after twice that it is flagged to the Comms channel.
+        Each step is claimed (step n → n+1 on the same version) in the transaction that queues its message."""
+        from handlers.accounts import blocks as ui
+
+        now = self.clock()
+        with Session(self.engine) as session:
+            due = session.exec(select(AccountRequest.id, AccountRequest.reminder_step, AccountRequest.version)
+                               .where(AccountRequest.status.in_(["comms_review", "director_review"]))
+                               .where(AccountRequest.next_reminder_at <= now)).all()
+        reminded = flagged = 0
+        ids: list[int] = []
+        days = self.settings.approval_remind_days
+        for request_id, step, version in due:
+            with Session(self.engine, expire_on_commit=False) as session:
+                following = self.settings.working_time.add_days(now, days) if step == 0 else None
+                claimed = session.execute(update(AccountRequest).where(AccountRequest.id == request_id)
+                                          .where(AccountRequest.reminder_step == step)
+                                          .where(AccountRequest.version == version)
+                                          .values(reminder_step=step + 1, next_reminder_at=following))
+                if claimed.rowcount != 1:
+                    session.rollback()
+                    continue
+                request = session.get(AccountRequest, request_id)
+                waiting_on = f"<@{request.director_user_id}>" if request.status == "director_review" \
+                    else "Communications and Marketing"
+                if step == 0:
+                    ids.append(self._in_thread(session, request, ui.reminder_text(request, waiting_on, days),
+                                               purpose="account-reminder"))
+                    self._event(session, request, None, "reminder sent", waiting_on)
+                    reminded += 1
+                else:
+                    ids.append(enqueue(session, channel=self.settings.comms_channel,
+                                       text=ui.overdue_text(request, waiting_on, 2 * days), purpose="account-flag",
+                                       ref_type="account_request", ref_id=request.id).id)
+                    self._event(session, request, None, "flagged to Comms", waiting_on)
+                    flagged += 1
+                session.commit()
+        return reminded, flagged, ids
+
+    def run_reviews(self) -> tuple[int, int, list[int]]:
+        """`account-reviews`: a month before an account's review date its named staff are reminded; an account
+        whose named staff have all left is flagged to Comms. Each is claimed before its message is queued."""
+        from handlers.accounts import blocks as ui
+
+        now = self.clock()
+        today = now.astimezone(self.zone).date()
+        ids: list[int] = []
+        reminded = flagged = 0
+        with Session(self.engine) as session:
+            due = session.exec(select(RegisteredAccount.id, RegisteredAccount.review_due)
+                               .where(RegisteredAccount.status == "active")
+                               .where(RegisteredAccount.review_due <= add_months(today, 1))
+                               .where(or_(RegisteredAccount.review_reminded_for.is_(None),
+                                          RegisteredAccount.review_reminded_for != RegisteredAccount.review_due))
+                               ).all()
+            watch = session.exec(select(RegisteredAccount.id, RegisteredAccount.staff_user_ids)
+                                 .where(RegisteredAccount.status == "active")
+                                 .where(RegisteredAccount.leavers_flagged_at.is_(None))).all()
+        for account_id, review_due in due:
+            with Session(self.engine, expire_on_commit=False) as session:
+                claimed = session.execute(update(RegisteredAccount).where(RegisteredAccount.id == account_id)
+                                          .where(or_(RegisteredAccount.review_reminded_for.is_(None),
+                                                     RegisteredAccount.review_reminded_for != review_due))
+                                          .values(review_reminded_for=review_due))
+                if claimed.rowcount != 1:
+                    session.rollback()
+                    continue
+                account = session.get(RegisteredAccount, account_id)
+                for user_id in [u for u in account.staff_user_ids.split(",") if u]:
+                    ids.append(enqueue(session, channel=user_id, text=ui.review_text(account), purpose="account-review",
+                                       ref_type="registered_account", ref_id=account.id).id)
+                self._event(session, None, None, "review reminder sent", str(review_due), account=account)
+                session.commit()
+                reminded += 1
+        for account_id, people in watch:
+            user_ids = [u for u in people.split(",") if u]
+            if not user_ids or not self._all_left(user_ids):
+                continue
+            with Session(self.engine, expire_on_commit=False) as session:
+                claimed = session.execute(update(RegisteredAccount).where(RegisteredAccount.id == account_id)
+                                          .where(RegisteredAccount.leavers_flagged_at.is_(None))
+                                          .values(leavers_flagged_at=now))
+                if claimed.rowcount != 1:
+                    session.rollback()
+                    continue
+                account = session.get(RegisteredAccount, account_id)
+                ids.append(enqueue(session, channel=self.settings.comms_channel, text=ui.leavers_text(account),
+                                   blocks=ui.leavers_blocks(account), purpose="account-leavers",
+                                   ref_type="registered_account", ref_id=account.id).id)
+                self._event(session, None, None, "flagged: named staff have left", account=account)
+                session.commit()
+                flagged += 1
+        return reminded, flagged, ids
+
+    def _all_left(self, user_ids: list[str]) -> bool:
+        """True when every named person is in the directory and marked as a leaver (unknown people count as
+        staying: the bot cannot tell)."""
+        people = [self.directory.person(user_id) for user_id in user_ids]
+        return all(person is not None and not person.active for person in people)

@@ -1,0 +1,230 @@
+"""Corporate social media accounts in Slack: `/request-account` and the App Home button, the request's
+buttons in the Comms channel and its thread, the requester's answer, and `/accounts` for the register.
+
+Listeners acknowledge at once; the workflow (`bot.accounts`) checks who may do what on every press.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from sqlmodel import Session
+
+from bot import accounts
+from bot.accounts import AccountError, RequestInput
+from handlers.accounts import blocks as ui
+
+log = logging.getLogger(__name__)
+EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
+
+
+def _split(value: str) -> tuple[int, int | None]:
+    request_id, _, version = value.partition(":")
+    return int(request_id), int(version) if version else None
+
+
+def register(app, services) -> None:
+    registry = app.registry
+    client = services.client
+
+    def desk():
+        return services.accounts
+
+    def open_request_form(trigger_id: str) -> None:
+        with Session(services.engine) as session:
+            choices = accounts.directorates(session)
+        client.views_open(trigger_id=trigger_id, view=ui.request_modal(choices))
+
+    # --------------------------------------------------------------------------- /request-account
+
+    def request_command(ack, command):
+        text = (command.get("text") or "").strip()
+        if text.lower() in {"help", "?"}:
+            ack(text=ui.accounts_help())
+            return
+        if text.lower().startswith("status"):
+            ack()
+            services.defer(request_status, command["user_id"], text[6:].strip(),
+                           services.respond_to(command["response_url"]))
+            return
+        if not services.settings.comms_channel:
+            ack(text="Account requests aren't set up yet: the bot has no Communications and Marketing channel "
+                     "(POLICYBOT_COMMS_CHANNEL). Please contact Communications and Marketing directly.")
+            return
+        ack()
+        services.defer(open_request_form, command["trigger_id"])
+
+    def request_status(user_id: str, reference: str, respond) -> None:
+        with Session(services.engine) as session:
+            request = accounts.find_request(session, reference)
+            allowed = request is not None and (request.requester_user_id == user_id
+                                               or desk().is_comms(session, user_id)
+                                               or user_id in desk().deciders(session, request))
+            if not allowed:
+                respond(text=f"I can't find an account request {ui.escape(reference[:40])} that you can see. "
+                             "References look like SMA-2026-0007.", **EPHEMERAL)
+                return
+            respond(text=ui.status_summary(request, desk().zone), **EPHEMERAL)
+
+    app.command("/request-account")(request_command)
+    registry.commands.add("/request-account")
+
+    def request_submitted(ack, body, view):
+        values = ui.read_request(view["state"]["values"])
+        data = RequestInput(**values)
+        with Session(services.engine) as session:
+            choices = accounts.directorates(session) or None
+        errors = accounts.validate(data, choices, body["user"]["id"])
+        if errors:
+            ack(response_action="errors", errors={ui.FIELD_BLOCKS[k]: v for k, v in errors.items()})
+            return
+        try:
+            request, ids = desk().submit(data, body["user"]["id"])
+        except AccountError as error:
+            ack(response_action="errors", errors={"platform": str(error)[:150]})
+            return
+        ack(response_action="clear")
+        services.defer(services.outbox.deliver, ids)
+        log.info("account requested", extra={"reference": request.reference})
+
+    app.view(ui.REQUEST_VIEW)(request_submitted)
+    registry.views.add(ui.REQUEST_VIEW)
+
+    # ------------------------------------------------------------------------------ request buttons
+
+    def button(ack, body):
+        ack()
+        action = body["actions"][0]
+        services.defer(pressed, action["action_id"], action["value"], body["user"]["id"], body.get("trigger_id"),
+                       services.respond_to(body["response_url"]) if body.get("response_url") else None,
+                       (body.get("channel") or {}).get("id"))
+
+    def pressed(action_id, value, user_id, trigger_id, respond, channel):
+        def tell(text: str) -> None:
+            if respond is not None:
+                respond(text=text, **EPHEMERAL)
+            elif channel:
+                client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+
+        work = desk()
+        try:
+            if action_id in (ui.RECOMMEND, ui.APPROVE):
+                request_id, version = _split(value)
+                outcome = (work.recommend if action_id == ui.RECOMMEND else work.approve)(request_id, version, user_id)
+                services.outbox.deliver(outcome.outbox_ids)
+                tell(outcome.message)
+            elif action_id in (ui.MORE_INFO, ui.DECLINE, ui.REJECT):
+                request_id, version = _split(value)
+                work.identify(user_id)
+                with Session(services.engine) as session:
+                    request = work._load(session, request_id, version)
+                    if action_id == ui.REJECT:
+                        pass
+                    elif not work.is_comms(session, user_id):
+                        raise AccountError("Only Communications and Marketing can do that (para 19).")
+                if action_id == ui.REJECT:
+                    work.check_decider(request_id, user_id)
+                client.views_open(trigger_id=trigger_id, view=ui.reason_modal(
+                    action_id, request_id, version, ui.status_summary(request, work.zone)))
+            elif action_id == ui.ANSWER:
+                with Session(services.engine) as session:
+                    request = work._load(session, int(value), None)
+                if user_id != request.requester_user_id or request.status != "more_info":
+                    raise AccountError(f"{request.reference} is not waiting for an answer from you.")
+                client.views_open(trigger_id=trigger_id, view=ui.answer_modal(request))
+            else:
+                account_id = int(value)
+                work.identify(user_id)
+                with Session(services.engine) as session:
+                    account = work._account_for_comms(session, account_id, user_id)
+                if action_id in (ui.ADD_DETAILS, ui.EDIT):
+                    client.views_open(trigger_id=trigger_id, view=ui.details_modal(account, full=action_id == ui.EDIT))
+                else:
+                    client.views_open(trigger_id=trigger_id, view=ui.reason_modal(
+                        action_id, account.id, None, f"*{ui.escape(account.handle or account.name)}* on "
+                                                     f"{ui.escape(account.platform)}"))
+        except AccountError as error:
+            tell(str(error))
+
+    for action_id in ui.REQUEST_ACTIONS + ui.REGISTER_ACTIONS:
+        app.action(action_id)(button)
+        registry.actions.add(action_id)
+
+    # --------------------------------------------------------------------------------- the modals
+
+    def reason_submitted(ack, body, view):
+        meta = json.loads(view.get("private_metadata") or "{}")
+        text = (((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "").strip()
+        if not text:
+            ack(response_action="errors", errors={"text": "This can't be empty."})
+            return
+        user_id = body["user"]["id"]
+        work = desk()
+        action, target, version = meta.get("action"), int(meta.get("id", 0)), meta.get("version")
+        try:
+            if action == ui.MORE_INFO:
+                outcome = work.ask_for_information(target, version, user_id, text)
+            elif action == ui.DECLINE:
+                outcome = work.decline(target, version, user_id, text)
+            elif action == ui.REJECT:
+                outcome = work.reject(target, version, user_id, text)
+            else:
+                status = {ui.SUSPEND: "suspended", ui.CLOSE: "closed", ui.REACTIVATE: "active"}[action]
+                outcome = work.set_status(target, user_id, status, text)
+        except (AccountError, KeyError) as error:
+            ack(response_action="errors", errors={"text": str(error)[:150]})
+            return
+        ack()
+        services.defer(services.outbox.deliver, outcome.outbox_ids)
+        services.defer(client.chat_postMessage, channel=user_id, text=outcome.message)
+
+    def answer_submitted(ack, body, view):
+        text = (((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "").strip()
+        try:
+            outcome = desk().answer(int(view["private_metadata"]), body["user"]["id"], text)
+        except AccountError as error:
+            ack(response_action="errors", errors={"text": str(error)[:150]})
+            return
+        ack()
+        services.defer(services.outbox.deliver, outcome.outbox_ids)
+        services.defer(client.chat_postMessage, channel=body["user"]["id"], text=outcome.message)
+
+    def details_submitted(ack, body, view):
+        values = ui.read_details(view["state"]["values"])
+        try:
+            outcome = desk().update_entry(int(view["private_metadata"]), body["user"]["id"], **values)
+        except AccountError as error:
+            field = "url" if "URL" in str(error) else "staff" if "two members" in str(error) else "handle"
+            ack(response_action="errors", errors={field: str(error)[:150]})
+            return
+        ack()
+        services.defer(services.outbox.deliver, outcome.outbox_ids)
+        services.defer(client.chat_postMessage, channel=body["user"]["id"], text=outcome.message)
+
+    for callback, listener in ((ui.REASON_VIEW, reason_submitted), (ui.ANSWER_VIEW, answer_submitted),
+                               (ui.DETAILS_VIEW, details_submitted)):
+        app.view(callback)(listener)
+        registry.views.add(callback)
+
+    # ------------------------------------------------------------------------------------ /accounts
+
+    def accounts_command(ack, command):
+        query = (command.get("text") or "").strip()
+        if not query or query.lower() in {"help", "?"}:
+            ack(text=ui.accounts_help())
+            return
+        ack()
+        services.defer(answer_lookup, command["user_id"], query, services.respond_to(command["response_url"]))
+
+    def answer_lookup(user_id: str, query: str, respond) -> None:
+        work = desk()
+        work.identify(user_id)
+        with Session(services.engine) as session:
+            comms = work.is_comms(session, user_id)
+            found = accounts.lookup(session, query)
+            text, blocks = ui.lookup_blocks(query, found, comms=comms, zone=work.zone)
+        respond(text=text, blocks=blocks, **EPHEMERAL)
+
+    app.command("/accounts")(accounts_command)
+    registry.commands.add("/accounts")
