@@ -56,6 +56,7 @@ def register(app, services) -> None:
         services.defer(open_request_form, command["trigger_id"])
 
     def request_status(user_id: str, reference: str, respond) -> None:
+        desk().identify(user_id)
         with Session(services.engine) as session:
             request = accounts.find_request(session, reference)
             allowed = request is not None and (request.requester_user_id == user_id
