@@ -16,9 +16,11 @@ RUNS = [
     ["retrieval.py", "--mode", "hybrid", "--runs", "10"],
     ["slack_latency.py", "--rounds", "10", "--mentions", "100"],
     ["reports.py"],
+    ["accounts.py"],
 ]
 if os.environ.get("POLICYBOT_TEST_DATABASE_URL"):  # the PostgreSQL server the tests use, when there is one
     RUNS.append(["reports.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
+    RUNS.append(["accounts.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
 
 
 def main() -> int:

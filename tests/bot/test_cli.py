@@ -224,3 +224,33 @@ def test_reports_lists_cases_as_csv(tmp_path):
     assert row.startswith("SMR-") and ",reputational,,submitted," in row
     assert "bank details" not in listed.stdout  # the list carries no case details
     assert run("reports", "--open").returncode == 0
+
+
+def test_accounts_exports_the_register_as_csv():
+    from datetime import date
+
+    from sqlmodel import Session
+
+    from bot.accounts import search_key
+    from bot.settings import load_settings
+    from storage.db import get_engine
+    from storage.migrate import upgrade
+    from storage.models import RegisteredAccount
+
+    url = load_settings().resolved_database_url
+    upgrade(url)
+    with Session(get_engine(url)) as session:
+        account = RegisteredAccount(platform="Instagram", name="@NottsLibraries", handle="@nottslibraries",
+                                    service="Libraries", directorate="Place", staff_user_ids="U1,U2",
+                                    approval_reference="SMA-2026-0001", approved_by="UDIR",
+                                    review_due=date(2027, 11, 27))
+        account.search_key = search_key(account)
+        session.add(account)
+        session.commit()
+    get_engine(url).dispose()
+    exported = run("accounts", "--csv")
+    assert exported.returncode == 0, exported.stderr
+    header, row = exported.stdout.strip().splitlines()
+    assert header.startswith("platform,name,handle,url,service,directorate,status")
+    assert row.startswith("Instagram,@NottsLibraries,@nottslibraries,,Libraries,Place,active,")
+    assert row.endswith("SMA-2026-0001,UDIR,,2027-11-27")
