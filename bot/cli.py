@@ -499,6 +499,110 @@ def outbox(
     _console().print(table)
 
 
+training_app = typer.Typer(help="Social media awareness training campaigns and policy acknowledgement.",
+                           no_args_is_help=True)
+app.add_typer(training_app, name="training")
+
+
+def _training():
+    return _services().training
+
+
+@training_app.command("start")
+def training_start(
+    name: Annotated[str, typer.Option(help="The campaign's name.")],
+    url: Annotated[str, typer.Option(help="The e-learning link.")],
+    due: Annotated[str, typer.Option(help="Due date, YYYY-MM-DD.")],
+    directorate: Annotated[Optional[str], typer.Option(help="Only this directorate (default: everyone).")] = None,
+) -> None:
+    """Start a campaign: everyone covered is assigned and nudged in working time until they complete it."""
+    from datetime import date
+
+    from bot.training import TrainingError
+
+    try:
+        due_date = date.fromisoformat(due)
+    except ValueError:
+        raise CliError(f"--due must be a date like 2027-01-31, not {due!r}", code=2) from None
+    try:
+        campaign, assigned = _training().start(name=name, url=url, due=due_date, directorate=directorate,
+                                               created_by="cli")
+    except TrainingError as error:
+        raise CliError(str(error), code=1) from None
+    print(f"{campaign.name}: {assigned} people assigned, due {campaign.due_date.isoformat()}. The first nudges go "
+          "out with the next training-nudges run in working time (`policybot jobs run training-nudges`).")
+
+
+@training_app.command("import")
+def training_import(
+    file: Annotated[Path, typer.Argument(help="CSV from the learning system with columns email,completed_at.")],
+    partial: Annotated[bool, typer.Option("--partial", help="Apply the good rows even if some rows are bad.")] = False,
+) -> None:
+    """Record completions from the learning system (every running campaign the person is in)."""
+    from bot.training import TrainingError
+
+    try:
+        report = _training().import_completions(file, partial=partial)
+    except TrainingError as error:
+        raise CliError(str(error), code=2) from None
+    for line, reason in report.errors:
+        _err(f"line {line}: {reason}")
+    if report.errors and not report.applied:
+        raise CliError(f"{len(report.errors)} bad row(s) in {file}; nothing was changed. Fix them, or use "
+                       "--partial to import the good rows.", code=1)
+    print(f"{report.rows} rows: {report.recorded} completion(s) recorded, {report.already} already recorded" +
+          (f", {len(report.errors)} bad row(s) skipped" if report.errors else ""))
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@training_app.command("exempt")
+def training_exempt(
+    email: Annotated[str, typer.Argument(help="The person's email.")],
+    campaign: Annotated[str, typer.Option(help="The campaign's name.")],
+    reason: Annotated[str, typer.Option(help="Why they are exempt.")],
+) -> None:
+    """Mark someone as exempt from a campaign (they are no longer nudged)."""
+    from bot.training import TrainingError
+
+    try:
+        _training().exempt(campaign, email, reason)
+    except TrainingError as error:
+        raise CliError(str(error), code=1) from None
+    print(f"{email} is exempt from {campaign}.")
+
+
+@training_app.command("report")
+def training_report(
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+) -> None:
+    """Completion and acknowledgement rates per directorate and service."""
+    import csv
+
+    from rich.table import Table
+    from sqlmodel import Session
+
+    desk = _training()
+    with Session(desk.engine) as session:
+        rows = desk.progress(session, by="service")
+    columns = ["directorate", "service", "staff", "assigned", "completed", "exempt", "completion_rate",
+               "acknowledged", "acknowledgement_rate"]
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows([[row[c] if row[c] is not None else "" for c in columns] for row in rows])
+        return
+    table = Table(title="Social media training and policy acknowledgement (active staff, running campaigns)")
+    for column in ("Directorate", "Service", "Staff", "Training done", "Policy acknowledged"):
+        table.add_column(column)
+    for row in rows:
+        need = row["assigned"] - row["exempt"]
+        done = f"{row['completed']}/{need} ({row['completion_rate']:.0%})" if need else "—"
+        ack = f"{row['acknowledged']}/{row['staff']} ({row['acknowledgement_rate']:.0%})"
+        table.add_row(row["directorate"] or "—", row["service"] or "—", str(row["staff"]), done, ack)
+    _console().print(table)
+
+
 jobs_app = typer.Typer(help="Scheduled jobs.", invoke_without_command=True)
 app.add_typer(jobs_app, name="jobs")
 
@@ -530,8 +634,9 @@ def jobs_list(ctx: typer.Context) -> None:
     for column in ("Job", "Runs", "Next run", "What it does"):
         table.add_column(column)
     for job in JOBS.values():
-        when = f"every {job.seconds} s" if job.seconds else "daily at " + f"{job.cron.get('hour', 0):02d}:" \
-            f"{job.cron.get('minute', 0):02d}" + (f" ({job.cron['day_of_week']})" if "day_of_week" in job.cron else "")
+        days = {"mon-fri": "weekdays", "mon": "Mondays"}.get(job.cron.get("day_of_week"), "daily") if job.cron else ""
+        when = f"every {job.seconds} s" if job.seconds else f"{days} at {job.cron.get('hour', 0):02d}:" \
+            f"{job.cron.get('minute', 0):02d}"
         table.add_row(job.name, when, next_run(job, zone, now).strftime("%Y-%m-%d %H:%M:%S"), job.description)
     _console().print(table)
 

@@ -52,6 +52,15 @@ def _account_reviews(services) -> str:
     return f"{reminded} review reminder(s), {flagged} account(s) flagged for leavers"
 
 
+def _training_nudges(services) -> str:
+    return str(services.training.run_nudges())
+
+
+def _manager_digests(services) -> str:
+    sent, _ = services.training.run_digests()
+    return f"{sent} digest(s) sent"
+
+
 JOBS: dict[str, Job] = {
     "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
                   seconds=30),
@@ -62,6 +71,10 @@ JOBS: dict[str, Job] = {
     "account-reviews": Job("account-reviews", "Remind named staff before an account's yearly review; flag accounts "
                            "whose staff have all left", _account_reviews,
                            cron={"day_of_week": "mon-fri", "hour": 9, "minute": 30}),
+    "training-nudges": Job("training-nudges", "Training nudges, policy acknowledgement requests and manager "
+                           "escalations, in working time", _training_nudges, seconds=900),
+    "manager-digests": Job("manager-digests", "Each line manager's weekly team digest (the week's first working "
+                           "day)", _manager_digests, cron={"day_of_week": "mon-fri", "hour": 9, "minute": 5}),
     "retention": Job("retention", "Anonymise closed reports past POLICYBOT_REPORT_RETENTION_DAYS", _retention,
                      cron={"hour": 2, "minute": 30}),
 }

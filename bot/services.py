@@ -44,6 +44,17 @@ class Services:
 
         return Outbox(self.engine, self.client, clock=lambda: self.clock(), alert_targets=self.admin_targets)
 
+    def notify(self, channel: str, text: str, blocks: list | None = None, purpose: str = "notice") -> None:
+        """Send a message through the outbox (kept and retried if Slack is unavailable); a user id is a DM."""
+        from sqlmodel import Session
+
+        from bot.outbox import enqueue
+
+        with Session(self.engine) as session:
+            message_id = enqueue(session, channel=channel, text=text, blocks=blocks, purpose=purpose).id
+            session.commit()
+        self.outbox.deliver([message_id])
+
     def admin_targets(self, session) -> list[str]:
         """Where problems for the bot's operators go: the admin channel, else each admin by DM."""
         if self.settings.admin_channel:
@@ -57,6 +68,12 @@ class Services:
         from bot.accounts import AccountDesk
 
         return AccountDesk(self)
+
+    @cached_property
+    def training(self):
+        from bot.training import TrainingDesk
+
+        return TrainingDesk(self)
 
     @cached_property
     def cases(self):

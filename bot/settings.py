@@ -96,11 +96,17 @@ class Settings(BaseSettings):
     # "Place=deputy.one@council.gov.uk,deputy.two@council.gov.uk; People=someone@council.gov.uk"
     director_deputies: str = Field("", validation_alias=AliasChoices("POLICYBOT_DIRECTOR_DEPUTIES",
                                                                      "policybot_director_deputies"))
+    max_nudges: int = Field(6, ge=1, le=50, validation_alias=AliasChoices("POLICYBOT_MAX_NUDGES",
+                                                                        "policybot_max_nudges"))
+    training_escalate_days: int = Field(14, ge=1, le=365, validation_alias=AliasChoices(
+        "POLICYBOT_TRAINING_ESCALATE_DAYS", "policybot_training_escalate_days"))
+    policy_url: str | None = _env("POLICYBOT_POLICY_URL")  # where staff read the policy (the intranet page)
     report_retention_days: int = Field(730, ge=1, le=36500, validation_alias=AliasChoices(
         "POLICYBOT_REPORT_RETENTION_DAYS", "policybot_report_retention_days"))
 
     @field_validator("database_url", "slack_api_url", "openai_base_url", "llm_model", "slack_bot_token",
-                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", mode="before")
+                     "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", "policy_url",
+                     mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         if isinstance(value, str) and not value.strip():
@@ -180,7 +186,7 @@ class Settings(BaseSettings):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
         return value
 
-    @field_validator("slack_api_url", "openai_base_url")
+    @field_validator("slack_api_url", "openai_base_url", "policy_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):

@@ -336,3 +336,67 @@ class AccountEvent(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=32)
     action: str = Field(max_length=40)
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+# ----------------------------------------------------------------------------- training and acknowledgement
+
+class TrainingCampaign(SQLModel, table=True):
+    """A run of the social media awareness training (para 26): who it covers, the e-learning link, the due date."""
+
+    __tablename__ = "training_campaign"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    url: str = Field(max_length=1000)
+    due_date: date
+    directorate: str | None = Field(default=None, max_length=200)  # None: everyone
+    status: str = Field(default="running", max_length=16, index=True)  # running, ended
+    created_by: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TrainingAssignment(SQLModel, table=True):
+    """One person's place in a campaign."""
+
+    __tablename__ = "training_assignment"
+    __table_args__ = (UniqueConstraint("campaign_id", "staff_id", name="uq_training_assignment"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(sa_column=Column(Integer, ForeignKey("training_campaign.id", ondelete="CASCADE"),
+                                              nullable=False, index=True))
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_member.id"), nullable=False, index=True))
+    status: str = Field(default="not_started", max_length=16, index=True)  # not_started, completed, exempt
+    completed_at: datetime | None = None
+    completed_via: str | None = Field(default=None, max_length=16)  # slack (self-declared), import
+    exempt_reason: str | None = Field(default=None, max_length=500)
+    assigned_at: datetime = Field(default_factory=utcnow)
+    snoozed_until: datetime | None = None
+
+
+class PolicyAcknowledgement(SQLModel, table=True):
+    """A member of staff's "I have read and understood it" for one version of the policy (para 22)."""
+
+    __tablename__ = "policy_acknowledgement"
+    __table_args__ = (UniqueConstraint("staff_id", "document_checksum", name="uq_policy_acknowledgement"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_member.id"), nullable=False, index=True))
+    document_checksum: str = Field(max_length=64, index=True)
+    document_version: str | None = Field(default=None, max_length=100)
+    acknowledged_at: datetime = Field(default_factory=utcnow)
+
+
+class Nudge(SQLModel, table=True):
+    """A message claimed before it is sent: one row per kind, subject, person and step, so two schedulers, or
+    a restart mid-run, never send the same nudge twice."""
+
+    __tablename__ = "nudge"
+    __table_args__ = (UniqueConstraint("kind", "subject", "staff_id", "step", name="uq_nudge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # training, ack, escalation, digest
+    subject: str = Field(max_length=64)  # campaign id, policy checksum, or ISO week
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_member.id"), nullable=False, index=True))
+    step: str = Field(max_length=32)  # assigned, due-7, due, overdue-1, snooze-2026-11-26, extra-2026-11-30, ...
+    claimed_at: datetime = Field(default_factory=utcnow)
+    outbox_id: int | None = None

@@ -178,7 +178,7 @@ def register(app, services) -> None:
             return
         ack()
         services.defer(services.outbox.deliver, outcome.outbox_ids)
-        services.defer(client.chat_postMessage, channel=user_id, text=outcome.message)
+        services.defer(services.notify, user_id, outcome.message)
 
     def answer_submitted(ack, body, view):
         text = (((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "").strip()
@@ -189,7 +189,7 @@ def register(app, services) -> None:
             return
         ack()
         services.defer(services.outbox.deliver, outcome.outbox_ids)
-        services.defer(client.chat_postMessage, channel=body["user"]["id"], text=outcome.message)
+        services.defer(services.notify, body["user"]["id"], outcome.message)
 
     def details_submitted(ack, body, view):
         values = ui.read_details(view["state"]["values"])
@@ -201,7 +201,7 @@ def register(app, services) -> None:
             return
         ack()
         services.defer(services.outbox.deliver, outcome.outbox_ids)
-        services.defer(client.chat_postMessage, channel=body["user"]["id"], text=outcome.message)
+        services.defer(services.notify, body["user"]["id"], outcome.message)
 
     for callback, listener in ((ui.REASON_VIEW, reason_submitted), (ui.ANSWER_VIEW, answer_submitted),
                                (ui.DETAILS_VIEW, details_submitted)):

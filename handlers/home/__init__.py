@@ -49,12 +49,17 @@ def register(app, services) -> None:
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
         from bot.reports import open_cases_for
+        from bot.staff import roles_of_user
+        from handlers.training.blocks import progress_blocks
         from handlers.reports.blocks import home_case_lines
 
         try:
             services.cases.identify(user_id)
             with Session(services.engine) as session:
                 extra = home_case_lines(open_cases_for(session, user_id), services.settings.working_time.zone)
+                roles = roles_of_user(session, user_id)
+                if roles & {"hr", "comms"}:
+                    extra += progress_blocks(services.training.progress(session))
             client.views_publish(user_id=user_id, view=home_view(user_id, extra))
         finally:
             services.finish_event(event_claim)
@@ -64,13 +69,17 @@ def register(app, services) -> None:
         services.defer(publish_home, event["user"], context.get("event_claim"))
 
     def not_yet(body):
-        """Until the reporting, account and training workflows are installed, say where to go instead."""
-        action = body["actions"][0]["action_id"]
-        where = {ACTION_REQUEST_ACCOUNT: "ask Communications and Marketing: new council accounts need their "
-                                         "authorisation and your Corporate Director's approval (para 19)",
-                 ACTION_TRAINING: "find the social media awareness e-learning on the HR learning pages (para 26)"}
-        client.chat_postMessage(channel=body["user"]["id"],
-                                text=f"This isn't available in Slack yet. For now, {where[action]}.")
+        """Account requests need the Comms channel; without it, say where to go instead."""
+        services.notify(body["user"]["id"], (
+            "Account requests aren't set up in Slack yet (the bot has no Communications and Marketing channel). "
+            "Please ask Communications and Marketing directly: new council accounts need their authorisation and "
+            "your Corporate Director's approval (para 19)."))
+
+    def show_training(user_id: str) -> None:
+        from handlers.training import my_training_message
+
+        text, blocks = my_training_message(services, user_id)
+        services.notify(user_id, text, blocks, purpose="my-training")
 
     def open_account_form(trigger_id: str) -> None:
         from bot.accounts import directorates
@@ -86,6 +95,9 @@ def register(app, services) -> None:
             from handlers.reports.blocks import report_modal
 
             services.defer(client.views_open, trigger_id=body["trigger_id"], view=report_modal())
+            return
+        if body["actions"][0]["action_id"] == ACTION_TRAINING:
+            services.defer(show_training, body["user"]["id"])
             return
         if body["actions"][0]["action_id"] == ACTION_REQUEST_ACCOUNT and services.settings.comms_channel:
             services.defer(open_account_form, body["trigger_id"])

@@ -190,7 +190,7 @@ def register(app, services) -> None:
         ack()
         services.defer(services.outbox.deliver, result.outbox_ids)
         if not result.changed:
-            services.defer(client.chat_postMessage, channel=body["user"]["id"], text=result.message)
+            services.defer(services.notify, body["user"]["id"], result.message)
 
     app.view(ui.CLOSE_VIEW)(close_submitted)
     registry.views.add(ui.CLOSE_VIEW)

@@ -1,0 +1,556 @@
+"""Training campaigns (para 26), policy acknowledgement (para 22) and line managers' view of their team
+(para 23).
+
+HR start a campaign (who it covers, the e-learning link, the due date). Everyone covered who has not
+completed it is nudged by DM on assignment, seven days before the due date, on the due date and weekly while
+overdue, at most POLICYBOT_MAX_NUDGES times, only in working time and never on a holiday. Overdue by
+POLICYBOT_TRAINING_ESCALATE_DAYS, their line manager is told. Each version of the policy is acknowledged
+("I have read and understood it"); a new version is asked for again. Every Monday each line manager with
+people in a running campaign gets one digest.
+
+Every nudge is claimed by inserting its row in `nudge` (unique per kind, subject, person and step) in the
+transaction that queues its message, so two schedulers, or a restart mid-run, never send one twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from bot import staff
+from bot.outbox import enqueue
+from storage.models import (Document, Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment, TrainingCampaign,
+                            utcnow)
+
+log = logging.getLogger(__name__)
+
+STATUS_LABELS = {"not_started": "Not started", "completed": "Completed", "exempt": "Exempt"}
+ACK_REMINDER_DAYS = (7, 14)
+BATCH = 200
+
+
+class TrainingError(Exception):
+    """Something HR or a member of staff asked for that cannot be done; the message says why."""
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def policy_document(session: Session) -> Document | None:
+    """The Social Media Policy as currently indexed (its checksum identifies the version)."""
+    return session.exec(select(Document).where(func.lower(Document.title).contains("social media policy"))
+                        .order_by(Document.indexed_at.desc())).first()
+
+
+@dataclass
+class RunReport:
+    training: int = 0
+    acknowledgement: int = 0
+    escalations: int = 0
+    outbox_ids: list[int] = field(default_factory=list)
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.note:
+            return self.note
+        return (f"{self.training} training nudge(s), {self.acknowledgement} acknowledgement request(s), "
+                f"{self.escalations} manager escalation(s)")
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    recorded: int = 0
+    already: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    applied: bool = False
+
+
+class TrainingDesk:
+    def __init__(self, services):
+        self.services = services
+        self.settings = services.settings
+        self.engine = services.engine
+
+    def clock(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def wt(self):
+        return self.settings.working_time
+
+    @property
+    def zone(self):
+        return self.wt.zone
+
+    def _at_opening(self, day: date) -> datetime:
+        """The start of working hours on `day`, or of the next working day (UTC)."""
+        return self.wt.next_working_moment(datetime.combine(day, self.wt.start, tzinfo=self.zone))
+
+    # ------------------------------------------------------------------------------------- campaigns
+
+    def start(self, *, name: str, url: str, due: date, directorate: str | None, created_by: str) -> tuple[
+            TrainingCampaign, int]:
+        name, url = (name or "").strip(), (url or "").strip()
+        directorate = (directorate or "").strip() or None
+        if not name or len(name) > 200:
+            raise TrainingError("Give the campaign a name (up to 200 characters).")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or "." not in parsed.netloc:
+            raise TrainingError("The e-learning link must be a full web address, starting https://")
+        today = self.clock().astimezone(self.zone).date()
+        if due < today:
+            raise TrainingError(f"The due date {due.isoformat()} is in the past.")
+        with Session(self.engine, expire_on_commit=False) as session:
+            if session.exec(select(TrainingCampaign).where(TrainingCampaign.name == name)).first():
+                raise TrainingError(f"There is already a campaign called {name!r}.")
+            if directorate is not None and not session.exec(select(StaffMember.id).where(
+                    StaffMember.directorate == directorate).where(StaffMember.active == True)).first():  # noqa: E712
+                raise TrainingError(f"Nobody in the staff directory is in the directorate {directorate!r}.")
+            campaign = TrainingCampaign(name=name, url=url, due_date=due, directorate=directorate,
+                                        created_by=created_by, created_at=self.clock())
+            session.add(campaign)
+            session.flush()
+            assigned = self._assign(session, campaign)
+            if assigned == 0:
+                raise TrainingError("Nobody in the staff directory is covered by that campaign; import the staff "
+                                    "list first (policybot staff import).")
+            session.commit()
+        return campaign, assigned
+
+    def _assign(self, session: Session, campaign: TrainingCampaign) -> int:
+        """Assign everyone covered and active who is not assigned yet (new joiners included)."""
+        query = select(StaffMember.id).where(StaffMember.active == True)  # noqa: E712
+        if campaign.directorate:
+            query = query.where(StaffMember.directorate == campaign.directorate)
+        assigned = set(session.exec(select(TrainingAssignment.staff_id)
+                                    .where(TrainingAssignment.campaign_id == campaign.id)).all())
+        now = self.clock()
+        new = [staff_id for staff_id in session.exec(query).all() if staff_id not in assigned]
+        if new:
+            session.execute(_insert(session)(TrainingAssignment).values(
+                [{"campaign_id": campaign.id, "staff_id": staff_id, "status": "not_started", "assigned_at": now}
+                 for staff_id in new]).on_conflict_do_nothing(index_elements=["campaign_id", "staff_id"]))
+        return len(new)
+
+    def running(self, session: Session) -> list[TrainingCampaign]:
+        return list(session.exec(select(TrainingCampaign).where(TrainingCampaign.status == "running")
+                                 .order_by(TrainingCampaign.id)).all())
+
+    def find_campaign(self, session: Session, name: str) -> TrainingCampaign:
+        campaign = session.exec(select(TrainingCampaign).where(TrainingCampaign.name == name)).first()
+        if campaign is None:
+            raise TrainingError(f"No campaign called {name!r}.")
+        return campaign
+
+    def exempt(self, campaign_name: str, email: str, reason: str) -> None:
+        reason = (reason or "").strip()
+        if not reason:
+            raise TrainingError("Give the reason for the exemption.")
+        with Session(self.engine) as session:
+            campaign = self.find_campaign(session, campaign_name)
+            person = staff.by_email(session, email)
+            assignment = person and session.exec(select(TrainingAssignment).where(
+                TrainingAssignment.campaign_id == campaign.id).where(TrainingAssignment.staff_id == person.id)).first()
+            if assignment is None:
+                raise TrainingError(f"{email} is not covered by {campaign_name!r}.")
+            assignment.status, assignment.exempt_reason = "exempt", reason[:500]
+            session.add(assignment)
+            session.commit()
+
+    # ------------------------------------------------------------------------------------- cadence
+
+    def current_step(self, campaign: TrainingCampaign, assignment: TrainingAssignment,
+                     now: datetime) -> str | None:
+        """The latest step of the cadence that has come due (earlier missed steps are not sent late)."""
+        assigned_at = _aware(assignment.assigned_at)
+        steps = [("assigned", assigned_at)]
+        week_before = campaign.due_date - timedelta(days=7)
+        if self._at_opening(week_before) > assigned_at:
+            steps.append(("due-7", self._at_opening(week_before)))
+        steps.append(("due", max(self._at_opening(campaign.due_date), assigned_at)))
+        weeks = 1
+        while True:
+            at = self._at_opening(campaign.due_date + timedelta(days=7 * weeks))
+            if at > now:
+                break
+            steps.append((f"overdue-{weeks}", at))
+            weeks += 1
+        due = [step for step, at in steps if at <= now]
+        return due[-1] if due else None
+
+    # --------------------------------------------------------------------------------------- the run
+
+    def run_nudges(self) -> RunReport:
+        """`training-nudges`: training nudges, acknowledgement requests and manager escalations that are due."""
+        from handlers.training import blocks as ui
+
+        now = self.clock()
+        report = RunReport()
+        if not self.wt.is_working(now):
+            report.note = "outside working time: nothing sent"
+            return report
+        today = now.astimezone(self.zone).date()
+        with Session(self.engine, expire_on_commit=False) as session:
+            campaigns = self.running(session)
+            for campaign in campaigns:
+                self._assign(session, campaign)
+            session.commit()
+            unresolved = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
+                                      .where(StaffMember.slack_user_id.is_(None))
+                                      .where(StaffMember.slack_checked_at.is_(None))).all()
+        if unresolved:  # people imported without Slack lookups: find them once, by email
+            staff.SlackDirectory(self.engine, self.services.client, clock=self.clock).resolve_all(unresolved)
+        with Session(self.engine, expire_on_commit=False) as session:
+            counts = self._counts(session, "training")
+            rows = session.exec(
+                select(TrainingAssignment, StaffMember).join(StaffMember, StaffMember.id == TrainingAssignment.staff_id)
+                .where(TrainingAssignment.status == "not_started").where(StaffMember.active == True)  # noqa: E712
+                .where(StaffMember.slack_user_id.is_not(None))
+                .where(TrainingAssignment.campaign_id.in_([c.id for c in campaigns] or [0]))
+                .order_by(TrainingAssignment.id)).all()
+        by_id = {c.id: c for c in campaigns}
+        pending: list[tuple[str, str, int, str, str, list]] = []  # kind, subject, staff id, step, channel, message
+        for assignment, person in rows:
+            campaign = by_id[assignment.campaign_id]
+            if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
+                continue
+            snoozed = _aware(assignment.snoozed_until)
+            if snoozed is not None and snoozed > now:
+                continue
+            step = self.current_step(campaign, assignment, now)
+            if step is None:
+                continue
+            if snoozed is not None:
+                step = f"{step}|snooze-{snoozed.astimezone(self.zone).date().isoformat()}"
+            overdue_days = (today - campaign.due_date).days
+            text, blocks = ui.training_nudge(campaign, overdue_days, self.zone)
+            pending.append(("training", str(campaign.id), person.id, step, person.slack_user_id, [text, blocks]))
+        report.training = self._claim_and_queue(pending, report)
+
+        # Line managers, once per person and campaign, when the training is overdue by the set number of days.
+        escalations = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            for assignment, person in rows:
+                campaign = by_id[assignment.campaign_id]
+                if (today - campaign.due_date).days < self.settings.training_escalate_days:
+                    continue
+                manager = next((m for m in staff.manager_chain(session, person) if m.active and m.slack_user_id), None)
+                if manager is None:
+                    continue
+                text = ui.escalation_text(person, campaign, (today - campaign.due_date).days)
+                escalations.append(("escalation", str(campaign.id), person.id, "manager", manager.slack_user_id,
+                                    [text, None]))
+        report.escalations = self._claim_and_queue(escalations, report)
+
+        # The policy: everyone is asked to acknowledge the current version, with two reminders.
+        asks = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = policy_document(session)
+            if document is not None:
+                acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+                    PolicyAcknowledgement.document_checksum == document.checksum)).all())
+                asked = defaultdict(list)
+                for staff_id, step, claimed_at in session.exec(select(Nudge.staff_id, Nudge.step, Nudge.claimed_at)
+                                                               .where(Nudge.kind == "ack")
+                                                               .where(Nudge.subject == document.checksum)).all():
+                    asked[staff_id].append((step, _aware(claimed_at)))
+                people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
+                                      .where(StaffMember.slack_user_id.is_not(None))).all()
+                text, blocks = ui.acknowledgement_request(document, self.settings.policy_url)
+                for person in people:
+                    if person.id in acknowledged:
+                        continue
+                    history = asked.get(person.id, [])
+                    if len(history) >= min(1 + len(ACK_REMINDER_DAYS), self.settings.max_nudges):
+                        continue
+                    if not history:
+                        step = "ask"
+                    else:
+                        first = min(at for _, at in history)
+                        number = len(history)
+                        if now < first + timedelta(days=ACK_REMINDER_DAYS[number - 1]):
+                            continue
+                        step = f"reminder-{number}"
+                    asks.append(("ack", document.checksum, person.id, step, person.slack_user_id, [text, blocks]))
+        report.acknowledgement = self._claim_and_queue(asks, report)
+        return report
+
+    def _counts(self, session: Session, kind: str) -> dict[tuple[str, int], int]:
+        rows = session.exec(select(Nudge.subject, Nudge.staff_id, func.count()).where(Nudge.kind == kind)
+                            .group_by(Nudge.subject, Nudge.staff_id)).all()
+        return {(subject, staff_id): count for subject, staff_id, count in rows}
+
+    def _claim_and_queue(self, items: list, report: RunReport) -> int:
+        """Claim each nudge (insert; a row already there means another run has it) and queue its message, in
+        batches of one transaction each; then hand the batch to the outbox."""
+        sent = 0
+        for start in range(0, len(items), BATCH):
+            batch = items[start:start + BATCH]
+            ids: list[int] = []
+            with Session(self.engine) as session:
+                insert = _insert(session)
+                now = self.clock()
+                for kind, subject, staff_id, step, channel, (text, blocks) in batch:
+                    # RETURNING, not rowcount: with psycopg an INSERT … ON CONFLICT DO NOTHING reports no count.
+                    claimed = session.execute(insert(Nudge).values(kind=kind, subject=subject, staff_id=staff_id,
+                                                                   step=step, claimed_at=now)
+                                              .on_conflict_do_nothing(index_elements=["kind", "subject", "staff_id",
+                                                                                      "step"])
+                                              .returning(Nudge.id)).scalar_one_or_none()
+                    if claimed is None:
+                        continue
+                    message = enqueue(session, channel=channel, text=text, blocks=blocks, purpose=f"nudge-{kind}",
+                                      ref_type="nudge", ref_id=staff_id)
+                    ids.append(message.id)
+                session.commit()
+            sent += len(ids)
+            report.outbox_ids += ids
+            self.services.outbox.deliver(ids)
+        return sent
+
+    # ------------------------------------------------------------------------------------ from Slack
+
+    def _assignment_for(self, session: Session, campaign_id: int, user_id: str):
+        person = staff.by_slack_id(session, user_id)
+        if person is None:
+            raise TrainingError("I can't find you in the staff directory, so I can't record this. Please tell HR.")
+        assignment = session.exec(select(TrainingAssignment).where(TrainingAssignment.campaign_id == campaign_id)
+                                  .where(TrainingAssignment.staff_id == person.id)).first()
+        campaign = session.get(TrainingCampaign, campaign_id)
+        if assignment is None or campaign is None:
+            raise TrainingError("That training isn't assigned to you.")
+        return person, assignment, campaign
+
+    def self_declare(self, campaign_id: int, user_id: str) -> str:
+        with Session(self.engine) as session:
+            _, assignment, campaign = self._assignment_for(session, campaign_id, user_id)
+            if assignment.status == "completed":
+                return f"You've already completed {campaign.name}. Thank you!"
+            assignment.status, assignment.completed_at, assignment.completed_via = "completed", self.clock(), "slack"
+            assignment.snoozed_until = None
+            session.add(assignment)
+            session.commit()
+            return (f"Thank you: {campaign.name} is recorded as completed today. HR may check it against the "
+                    "learning system's records.")
+
+    def snooze(self, campaign_id: int, user_id: str) -> str:
+        with Session(self.engine) as session:
+            _, assignment, campaign = self._assignment_for(session, campaign_id, user_id)
+            if assignment.status != "not_started":
+                return f"{campaign.name} is already {STATUS_LABELS[assignment.status].lower()}; no reminder needed."
+            tomorrow = self.clock().astimezone(self.zone).date() + timedelta(days=1)
+            until = self._at_opening(tomorrow)
+            assignment.snoozed_until = until
+            session.add(assignment)
+            session.commit()
+            return f"OK, I'll remind you {until.astimezone(self.zone).strftime('%A at %H:%M')}."
+
+    def acknowledge(self, checksum: str, user_id: str) -> str:
+        with Session(self.engine) as session:
+            person = staff.by_slack_id(session, user_id)
+            if person is None:
+                raise TrainingError("I can't find you in the staff directory, so I can't record this. "
+                                    "Please tell HR.")
+            document = policy_document(session)
+            if document is None or document.checksum != checksum:
+                raise TrainingError("That was an earlier version of the policy, which has since been updated. "
+                                    "I'll send you the current version to read.")
+            recorded = session.execute(_insert(session)(PolicyAcknowledgement).values(
+                staff_id=person.id, document_checksum=checksum, document_version=document.version,
+                acknowledged_at=self.clock()).on_conflict_do_nothing(index_elements=["staff_id", "document_checksum"])
+                .returning(PolicyAcknowledgement.id)).scalar_one_or_none()
+            session.commit()
+        if recorded is None:
+            return "You've already acknowledged this version of the Social Media Policy. Thank you."
+        return "Thank you: your acknowledgement of the Social Media Policy is recorded."
+
+    # --------------------------------------------------------------------------------------- managers
+
+    def team(self, session: Session, manager: StaffMember) -> list[tuple[StaffMember, TrainingAssignment,
+                                                                          TrainingCampaign]]:
+        rows = session.exec(
+            select(StaffMember, TrainingAssignment, TrainingCampaign)
+            .join(TrainingAssignment, TrainingAssignment.staff_id == StaffMember.id)
+            .join(TrainingCampaign, TrainingCampaign.id == TrainingAssignment.campaign_id)
+            .where(StaffMember.line_manager_email == manager.email).where(StaffMember.active == True)  # noqa: E712
+            .where(TrainingCampaign.status == "running")).all()
+        return list(rows)
+
+    def run_digests(self) -> tuple[int, list[int]]:
+        """`manager-digests`: one DM a week to each line manager with direct reports in a running campaign."""
+        from handlers.training import blocks as ui
+
+        now = self.clock()
+        if not self.wt.is_working(now):
+            return 0, []
+        week = now.astimezone(self.zone).strftime("%G-W%V")
+        today = now.astimezone(self.zone).date()
+        items = []
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = policy_document(session)
+            acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+                PolicyAcknowledgement.document_checksum == document.checksum)).all()) if document else set()
+            managers = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
+                                    .where(StaffMember.slack_user_id.is_not(None))
+                                    .where(StaffMember.email.in_(select(StaffMember.line_manager_email)
+                                                                 .where(StaffMember.active == True)))).all()  # noqa: E712
+            for manager in managers:
+                team = self.team(session, manager)
+                if not team:
+                    continue
+                text, blocks = ui.digest(manager, team, acknowledged, today, self.zone)
+                items.append(("digest", week, manager.id, "weekly", manager.slack_user_id, [text, blocks]))
+        report = RunReport()
+        count = self._claim_and_queue(items, report)
+        return count, report.outbox_ids
+
+    def nudge_team(self, user_id: str) -> str:
+        """A manager's "Nudge my overdue team": one extra nudge now to each overdue direct report, within the
+        cap, in working time, at most once a day per person."""
+        from handlers.training import blocks as ui
+
+        now = self.clock()
+        if not self.wt.is_working(now):
+            return "Nudges are only sent in working hours; I'll leave it for now. Try again during the working day."
+        today = now.astimezone(self.zone).date()
+        with Session(self.engine, expire_on_commit=False) as session:
+            manager = staff.by_slack_id(session, user_id)
+            if manager is None:
+                raise TrainingError("I can't find you in the staff directory.")
+            counts = self._counts(session, "training")
+            items, capped = [], 0
+            for person, assignment, campaign in self.team(session, manager):
+                if assignment.status != "not_started" or campaign.due_date >= today or not person.slack_user_id:
+                    continue
+                if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
+                    capped += 1
+                    continue
+                text, blocks = ui.training_nudge(campaign, (today - campaign.due_date).days, self.zone,
+                                                 from_manager=True)
+                items.append(("training", str(campaign.id), person.id, f"extra-{today.isoformat()}",
+                              person.slack_user_id, [text, blocks]))
+        sent = self._claim_and_queue(items, RunReport())
+        if not items and not capped:
+            return "Nobody in your team is overdue. Thank you!"
+        message = f"I've nudged {sent} overdue member{'s' if sent != 1 else ''} of your team."
+        if len(items) > sent:
+            message += f" {len(items) - sent} had already been nudged today."
+        if capped:
+            message += f" {capped} have had the most nudges allowed; HR will follow up."
+        return message
+
+    # ------------------------------------------------------------------------------------ import, report
+
+    def import_completions(self, path: Path | str, *, partial: bool = False) -> ImportReport:
+        """`email,completed_at` from the learning system: completions for every running campaign the person
+        is in. A file with bad rows changes nothing unless `partial`."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise TrainingError(f"no such file: {path}") from None
+        except (OSError, UnicodeDecodeError) as error:
+            raise TrainingError(f"cannot read {path}: {error}") from None
+        reader = csv.DictReader(io.StringIO(text))
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+        if "email" not in header or "completed_at" not in header:
+            raise TrainingError("the file needs the columns email,completed_at")
+        reader.fieldnames = header
+        report = ImportReport()
+        good: dict[str, datetime] = {}
+        now = self.clock()
+        with Session(self.engine, expire_on_commit=False) as session:
+            known = {p.email: p for p in session.exec(select(StaffMember)).all()}
+            for record in reader:
+                line = reader.line_num
+                email = (record.get("email") or "").strip().lower()
+                raw = (record.get("completed_at") or "").strip()
+                if not email and not raw:
+                    continue
+                report.rows += 1
+                if email not in known:
+                    report.errors.append((line, f"{email or '(empty email)'} is not in the staff directory"))
+                    continue
+                try:
+                    when = datetime.fromisoformat(raw) if "T" in raw or " " in raw else \
+                        datetime.combine(date.fromisoformat(raw), time(12, 0))
+                except ValueError:
+                    report.errors.append((line, f"completed_at {raw!r} is not a date (use 2026-11-20 or "
+                                                "2026-11-20T14:30)"))
+                    continue
+                when = when if when.tzinfo else when.replace(tzinfo=self.zone)
+                if when > now + timedelta(days=1):
+                    report.errors.append((line, f"completed_at {raw} is in the future"))
+                    continue
+                if email in good:
+                    report.errors.append((line, f"{email} appears more than once"))
+                    continue
+                good[email] = when.astimezone(timezone.utc)
+            if report.errors and not partial:
+                return report
+            campaigns = [c.id for c in self.running(session)]
+            for email, when in good.items():
+                assignments = session.exec(select(TrainingAssignment).where(
+                    TrainingAssignment.staff_id == known[email].id).where(
+                    TrainingAssignment.campaign_id.in_(campaigns or [0]))).all()
+                changed = False
+                for assignment in assignments:
+                    if assignment.status == "not_started":
+                        assignment.status, assignment.completed_at, assignment.completed_via = "completed", when, "import"
+                        session.add(assignment)
+                        changed = True
+                report.recorded += changed
+                report.already += not changed
+            session.commit()
+        report.applied = True
+        return report
+
+    def progress(self, session: Session, by: str = "directorate") -> list[dict]:
+        """Completion (running campaigns) and acknowledgement (current policy) rates per directorate or
+        directorate and service, over active staff."""
+        document = policy_document(session)
+        acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+            PolicyAcknowledgement.document_checksum == document.checksum)).all()) if document else set()
+        campaigns = [c.id for c in self.running(session)]
+        assignments = defaultdict(list)
+        for staff_id, status in session.exec(select(TrainingAssignment.staff_id, TrainingAssignment.status).where(
+                TrainingAssignment.campaign_id.in_(campaigns or [0]))).all():
+            assignments[staff_id].append(status)
+        groups: dict[tuple, dict] = {}
+        for person in session.exec(select(StaffMember).where(StaffMember.active == True)).all():  # noqa: E712
+            key = (person.directorate,) if by == "directorate" else (person.directorate, person.service)
+            group = groups.setdefault(key, {"staff": 0, "assigned": 0, "completed": 0, "exempt": 0,
+                                            "acknowledged": 0})
+            group["staff"] += 1
+            group["acknowledged"] += person.id in acknowledged
+            for status in assignments.get(person.id, []):
+                group["assigned"] += 1
+                group["completed"] += status == "completed"
+                group["exempt"] += status == "exempt"
+        rows = []
+        for key, group in sorted(groups.items()):
+            need = group["assigned"] - group["exempt"]
+            rows.append({"directorate": key[0], "service": key[1] if len(key) > 1 else None, **group,
+                         "completion_rate": round(group["completed"] / need, 3) if need else None,
+                         "acknowledgement_rate": round(group["acknowledged"] / group["staff"], 3)
+                         if group["staff"] else None})
+        return rows
+
+
+def _insert(session: Session):
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -1,0 +1,115 @@
+"""Training and acknowledgement in Slack: the nudge buttons (open, completed, remind me tomorrow), the policy
+acknowledgement, a manager's "Nudge my overdue team", and HR's "Start a training campaign" form."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from bot import staff
+from bot.training import TrainingError, policy_document
+from handlers.training import blocks as ui
+from storage.models import PolicyAcknowledgement, TrainingAssignment, TrainingCampaign
+
+EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
+
+
+def register(app, services) -> None:
+    registry = app.registry
+    client = services.client
+
+    def desk():
+        return services.training
+
+    def link_pressed(ack):  # the browser opens the link; Slack still sends the press, which needs an answer
+        ack()
+
+    for action_id in (ui.OPEN, ui.READ_POLICY):
+        app.action(action_id)(link_pressed)
+        registry.actions.add(action_id)
+
+    def button(ack, body):
+        ack()
+        action = body["actions"][0]
+        services.defer(pressed, action["action_id"], action.get("value", ""), body["user"]["id"],
+                       body.get("trigger_id"), services.respond_to(body["response_url"]))
+
+    def pressed(action_id, value, user_id, trigger_id, respond):
+        services.cases.identify(user_id)
+        try:
+            if action_id == ui.DONE:
+                respond(text=desk().self_declare(int(value), user_id), replace_original=True)
+            elif action_id == ui.SNOOZE:
+                respond(text=desk().snooze(int(value), user_id), replace_original=True)
+            elif action_id == ui.ACKNOWLEDGE:
+                respond(text=desk().acknowledge(value, user_id), replace_original=True)
+            elif action_id == ui.NUDGE_TEAM:
+                respond(text=desk().nudge_team(user_id), **EPHEMERAL)
+            elif action_id == ui.START:
+                with Session(services.engine) as session:
+                    if "hr" not in staff.roles_of_user(session, user_id):
+                        raise TrainingError("Only HR can start a training campaign.")
+                    from bot.accounts import directorates
+
+                    choices = directorates(session)
+                client.views_open(trigger_id=trigger_id, view=ui.start_modal(choices))
+        except TrainingError as error:
+            respond(text=str(error), **EPHEMERAL)
+
+    for action_id in (ui.DONE, ui.SNOOZE, ui.ACKNOWLEDGE, ui.NUDGE_TEAM, ui.START):
+        app.action(action_id)(button)
+        registry.actions.add(action_id)
+
+    def start_submitted(ack, body, view):
+        user_id = body["user"]["id"]
+        values = view["state"]["values"]
+
+        def get(block):
+            return (values.get(block) or {}).get("value") or {}
+
+        with Session(services.engine) as session:
+            allowed = "hr" in staff.roles_of_user(session, user_id)
+        if not allowed:
+            ack(response_action="errors", errors={"name": "Only HR can start a training campaign."})
+            return
+        due_raw = get("due").get("selected_date")
+        if not due_raw:
+            ack(response_action="errors", errors={"due": "Choose the due date."})
+            return
+        directorate = (get("directorate").get("selected_option") or {}).get("value")
+        try:
+            campaign, assigned = desk().start(name=get("name").get("value") or "", url=get("url").get("value") or "",
+                                              due=date.fromisoformat(due_raw),
+                                              directorate=None if directorate in (None, "*") else directorate,
+                                              created_by=user_id)
+        except TrainingError as error:
+            field = "url" if "link" in str(error) else "due" if "due date" in str(error) else "name"
+            ack(response_action="errors", errors={field: str(error)[:150]})
+            return
+        ack()
+        services.defer(services.notify, user_id,
+                       f"{campaign.name} has started: {assigned} people assigned. The first nudges go out with "
+                       "the next training-nudges run in working hours.")
+
+    app.view(ui.START_VIEW)(start_submitted)
+    registry.views.add(ui.START_VIEW)
+
+
+def my_training_message(services, user_id: str) -> tuple[str, list[dict]]:
+    """What the App Home's "My social media training" button shows a member of staff."""
+    services.cases.identify(user_id)
+    today = services.clock().astimezone(services.settings.working_time.zone).date()
+    with Session(services.engine) as session:
+        person = staff.by_slack_id(session, user_id)
+        if person is None:
+            return ui.my_training([], None, today)
+        rows = session.exec(select(TrainingAssignment, TrainingCampaign)
+                            .join(TrainingCampaign, TrainingCampaign.id == TrainingAssignment.campaign_id)
+                            .where(TrainingAssignment.staff_id == person.id)
+                            .where(TrainingCampaign.status == "running")).all()
+        document = policy_document(session)
+        acknowledged = document is not None and session.exec(select(PolicyAcknowledgement.id).where(
+            PolicyAcknowledgement.staff_id == person.id).where(
+            PolicyAcknowledgement.document_checksum == document.checksum)).first() is not None
+        return ui.my_training(list(rows), acknowledged if document is not None else None, today)
