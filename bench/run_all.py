@@ -17,10 +17,12 @@ RUNS = [
     ["slack_latency.py", "--rounds", "10", "--mentions", "100"],
     ["reports.py"],
     ["accounts.py"],
+    ["nudges.py"],
 ]
 if os.environ.get("POLICYBOT_TEST_DATABASE_URL"):  # the PostgreSQL server the tests use, when there is one
     RUNS.append(["reports.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
     RUNS.append(["accounts.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
+    RUNS.append(["nudges.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
 
 
 def main() -> int:

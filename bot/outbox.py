@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=5)
+CLAIM_CHUNK = 20
 PERMANENT_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "user_not_found", "invalid_blocks",
                     "msg_too_long", "no_text", "cant_update_message", "message_not_found", "account_inactive",
                     "user_disabled", "invalid_auth", "not_authed", "missing_scope"}
@@ -65,26 +66,30 @@ class Outbox:
         self.clock = clock
         # alert_targets(session) -> channel or user ids told when a message fails for good (admins)
         self.alert_targets = alert_targets
+        self._dm_channels: dict[str, str] = {}  # user id → DM channel id (conversations.open always gives the same)
 
-    def _claim(self, message_id: int) -> OutboxMessage | None:
+    def _claim(self, message_ids: list[int]) -> list[OutboxMessage]:
+        """Claim those of `message_ids` nobody else has (pending, or claimed by a process that died), in one
+        conditional UPDATE … RETURNING; returns them in the order asked for."""
         now = self.clock()
-        with Session(self.engine) as session:
-            result = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == message_id)
-                .where(or_(OutboxMessage.status == "pending",
-                           (OutboxMessage.status == "sending") & (OutboxMessage.claimed_at < now - CLAIM_TIMEOUT)))
-                .values(status="sending", claimed_at=now, attempts=OutboxMessage.attempts + 1))
-            session.commit()
-            if result.rowcount != 1:
-                return None
-            return session.get(OutboxMessage, message_id)
+        table = OutboxMessage.__table__
+        with self.engine.begin() as connection:
+            rows = connection.execute(
+                update(table).where(table.c.id.in_(message_ids))
+                .where(or_(table.c.status == "pending",
+                           (table.c.status == "sending") & (table.c.claimed_at < now - CLAIM_TIMEOUT)))
+                .values(status="sending", claimed_at=now, attempts=table.c.attempts + 1)
+                .returning(*table.c)).all()
+        claimed = {row.id: OutboxMessage(**row._mapping) for row in rows}
+        return [claimed[message_id] for message_id in message_ids if message_id in claimed]
 
     def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         blocks = json.loads(message.blocks) if message.blocks else None
         channel = message.channel
         if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
-            channel = self.client.conversations_open(users=[channel])["channel"]["id"]
+            user = channel
+            channel = self._dm_channels.get(user) or self.client.conversations_open(users=[user])["channel"]["id"]
+            self._dm_channels[user] = channel
         if message.method == "chat.update":
             response = self.client.chat_update(channel=channel, ts=message.ts, text=message.text, blocks=blocks)
         elif message.method == "chat.postEphemeral":
@@ -97,12 +102,13 @@ class Outbox:
         return response.get("channel", channel), response.get("ts")
 
     def deliver(self, message_ids: Iterable[int]) -> DeliveryReport:
+        """Send these messages now (those another process has claimed are left to it). Claimed a few at a
+        time, so a long run of rate-limit pauses never leaves a claim to go stale."""
         report = DeliveryReport()
-        for message_id in message_ids:
-            message = self._claim(message_id)
-            if message is None:
-                continue
-            self._send_claimed(message, report)
+        ids = list(message_ids)
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            for message in self._claim(ids[start:start + CLAIM_CHUNK]):
+                self._send_claimed(message, report)
         return report
 
     def _send_claimed(self, message: OutboxMessage, report: DeliveryReport) -> None:
@@ -115,10 +121,10 @@ class Outbox:
         except (SlackClientError, OSError) as error:
             self._record_failure(message, f"{type(error).__name__}: {error}"[:300], permanent=False, report=report)
             return
-        with Session(self.engine) as session:
-            session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
+        table = OutboxMessage.__table__
+        with self.engine.begin() as connection:
+            connection.execute(update(table).where(table.c.id == message.id).values(
                 status="sent", sent_at=self.clock(), sent_channel=channel, sent_ts=ts, last_error=None))
-            session.commit()
         message.status, message.sent_channel, message.sent_ts = "sent", channel, ts
         report.sent += 1
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -29,9 +30,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot import staff
-from bot.outbox import enqueue
-from storage.models import (Document, Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment, TrainingCampaign,
-                            utcnow)
+from storage.models import (Document, Nudge, OutboxMessage, PolicyAcknowledgement, StaffMember, TrainingAssignment,
+                            TrainingCampaign)
 
 log = logging.getLogger(__name__)
 
@@ -225,6 +225,7 @@ class TrainingDesk:
                 .order_by(TrainingAssignment.id)).all()
         by_id = {c.id: c for c in campaigns}
         pending: list[tuple[str, str, int, str, str, list]] = []  # kind, subject, staff id, step, channel, message
+        rendered: dict[int, tuple[str, str]] = {}
         for assignment, person in rows:
             campaign = by_id[assignment.campaign_id]
             if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
@@ -237,8 +238,9 @@ class TrainingDesk:
                 continue
             if snoozed is not None:
                 step = f"{step}|snooze-{snoozed.astimezone(self.zone).date().isoformat()}"
-            overdue_days = (today - campaign.due_date).days
-            text, blocks = ui.training_nudge(campaign, overdue_days, self.zone)
+            if campaign.id not in rendered:  # the same message for everyone in the campaign today
+                rendered[campaign.id] = ui.training_nudge(campaign, (today - campaign.due_date).days, self.zone)
+            text, blocks = rendered[campaign.id]
             pending.append(("training", str(campaign.id), person.id, step, person.slack_user_id, [text, blocks]))
         report.training = self._claim_and_queue(pending, report)
 
@@ -302,10 +304,13 @@ class TrainingDesk:
         for start in range(0, len(items), BATCH):
             batch = items[start:start + BATCH]
             ids: list[int] = []
+            serialised: dict[int, str | None] = {}  # one JSON text per distinct message (most are shared)
             with Session(self.engine) as session:
                 insert = _insert(session)
                 now = self.clock()
                 for kind, subject, staff_id, step, channel, (text, blocks) in batch:
+                    if id(blocks) not in serialised:
+                        serialised[id(blocks)] = json.dumps(blocks) if blocks is not None else None
                     # RETURNING, not rowcount: with psycopg an INSERT … ON CONFLICT DO NOTHING reports no count.
                     claimed = session.execute(insert(Nudge).values(kind=kind, subject=subject, staff_id=staff_id,
                                                                    step=step, claimed_at=now)
@@ -314,9 +319,10 @@ class TrainingDesk:
                                               .returning(Nudge.id)).scalar_one_or_none()
                     if claimed is None:
                         continue
-                    message = enqueue(session, channel=channel, text=text, blocks=blocks, purpose=f"nudge-{kind}",
-                                      ref_type="nudge", ref_id=staff_id)
-                    ids.append(message.id)
+                    ids.append(session.execute(insert(OutboxMessage).values(
+                        channel=channel, text=text, blocks=serialised[id(blocks)], method="chat.postMessage", purpose=f"nudge-{kind}",
+                        ref_type="nudge", ref_id=staff_id, status="pending", attempts=0, created_at=now,
+                        next_attempt_at=now).returning(OutboxMessage.id)).scalar_one())
                 session.commit()
             sent += len(ids)
             report.outbox_ids += ids

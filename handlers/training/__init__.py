@@ -25,9 +25,28 @@ def register(app, services) -> None:
     def link_pressed(ack):  # the browser opens the link; Slack still sends the press, which needs an answer
         ack()
 
-    for action_id in (ui.OPEN, ui.READ_POLICY):
-        app.action(action_id)(link_pressed)
-        registry.actions.add(action_id)
+    app.action(ui.OPEN)(link_pressed)
+    registry.actions.add(ui.OPEN)
+
+    def read_policy(ack, body):
+        ack()
+        if not body["actions"][0].get("url"):
+            services.defer(show_policy, body["trigger_id"])
+
+    def show_policy(trigger_id: str) -> None:
+        from storage.models import Passage
+
+        with Session(services.engine) as session:
+            document = policy_document(session)
+            if document is None:
+                return
+            passages = session.exec(select(Passage).where(Passage.document_id == document.id)
+                                    .order_by(Passage.ordinal)).all()
+            view = ui.policy_modal(document, list(passages))
+        client.views_open(trigger_id=trigger_id, view=view)
+
+    app.action(ui.READ_POLICY)(read_policy)
+    registry.actions.add(ui.READ_POLICY)
 
     def button(ack, body):
         ack()

@@ -71,10 +71,9 @@ def acknowledgement_request(document: Document, policy_url: str | None) -> tuple
     version = f" (version {escape(document.version)})" if document.version else ""
     intro = (f"Every member of staff must read and understand the *Social Media Policy*{version} (para 22). "
              "Please read it, then press *I have read and understood it*.")
-    buttons = []
-    if policy_url:
-        buttons.append(ButtonElement(text="Read the policy", action_id=READ_POLICY, url=policy_url,
-                                     value=document.checksum[:64]))
+    # With POLICYBOT_POLICY_URL the button opens the intranet page; without it, the policy itself in Slack.
+    buttons = [ButtonElement(text="Read the policy", action_id=READ_POLICY, url=policy_url or None,
+                             value=document.checksum[:64])]
     buttons.append(ButtonElement(text="I have read and understood it", action_id=ACKNOWLEDGE,
                                  value=document.checksum, style="primary"))
     blocks = [SectionBlock(text=MarkdownTextObject(text=intro)), SectionBlock(text=MarkdownTextObject(text=DUTIES)),
@@ -160,3 +159,17 @@ def start_modal(directorates: list[str]) -> dict:
                     InputBlock(block_id="directorate", label="Who it covers", element=StaticSelectElement(
                         action_id="value", options=options, initial_option=options[0])),
                 ]).to_dict()
+
+
+def policy_modal(document: Document, passages: list) -> dict:
+    """The whole policy, paragraph by paragraph, for reading in Slack."""
+    parts, heading = [], None
+    for passage in passages:
+        if passage.heading and passage.heading != heading:  # a heading once, above its first paragraph
+            parts.append(f"*{escape(passage.heading)}*")
+            heading = passage.heading
+        parts.append((f"*{escape(passage.section)}.* " if passage.section.isdigit() else "") + escape(passage.text))
+    text = "\n\n".join(parts)
+    blocks = [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(text)][:95]
+    title = "Social Media Policy"
+    return View(type="modal", title=title, close="Close", blocks=blocks).to_dict()

@@ -254,3 +254,34 @@ def test_accounts_exports_the_register_as_csv():
     assert header.startswith("platform,name,handle,url,service,directorate,status")
     assert row.startswith("Instagram,@NottsLibraries,@nottslibraries,,Libraries,Place,active,")
     assert row.endswith("SMA-2026-0001,UDIR,,2027-11-27")
+
+
+def test_training_start_import_and_report(tmp_path):
+    from tests.support.directory import staff_csv
+
+    assert run("staff", "import", str(staff_csv(tmp_path / "staff.csv")), "--no-slack").returncode == 0
+    bad_due = run("training", "start", "--name", "SM", "--url", "https://learning.notts.gov.uk/1", "--due", "soon")
+    assert bad_due.returncode == 2 and "--due must be a date" in bad_due.stderr
+    started = run("training", "start", "--name", "SM awareness", "--url", "https://learning.notts.gov.uk/1",
+                  "--due", "2099-01-31", "--directorate", "Place")
+    assert started.returncode == 0, started.stderr
+    assert "5 people assigned" in started.stdout
+    again = run("training", "start", "--name", "SM awareness", "--url", "https://learning.notts.gov.uk/1",
+                "--due", "2099-01-31")
+    assert again.returncode == 1 and "already a campaign" in again.stderr
+
+    completions = tmp_path / "done.csv"
+    completions.write_text("email,completed_at\nsam@notts.gov.uk,2026-11-20\nnobody@notts.gov.uk,2026-11-20\n",
+                           encoding="utf-8")
+    refused = run("training", "import", str(completions))
+    assert refused.returncode == 1 and "line 3: nobody@notts.gov.uk is not in the staff directory" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    partial = run("training", "import", str(completions), "--partial")
+    assert "1 completion(s) recorded" in partial.stdout
+
+    report = run("training", "report", "--csv")
+    assert report.returncode == 0, report.stderr
+    rows = {tuple(line.split(",")[:2]): line.split(",") for line in report.stdout.strip().splitlines()[1:]}
+    highways = rows[("Place", "Highways")]
+    assert highways[2:7] == ["3", "3", "1", "0", "0.333"]  # staff, assigned, completed, exempt, rate
+    assert rows[("Chief Executive's", "Office")][3] == "0"  # not covered by a Place campaign

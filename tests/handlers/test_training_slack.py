@@ -184,6 +184,9 @@ def test_acknowledgement_and_a_new_version_asks_again(council, tmp_path):
     checksum = next(e["value"] for b in ask.blocks if b["type"] == "actions" for e in b["elements"]
                     if e["action_id"] == "policy_acknowledge")
     assert "para 22" in ask.text and "Report any misuse" in ask.text
+    press(council, "policy_read", checksum, "USAM")  # no intranet address set: the policy opens in Slack
+    policy = council.fake.wait_for("views.open")[0].json("view")
+    assert "*19.* Council social media accounts will only be authorised" in str(policy["blocks"])
     press(council, "policy_acknowledge", checksum, "USAM")
     wait_until(lambda: responses(council.fake))
     assert "recorded" in responses(council.fake)[0]

@@ -23,6 +23,7 @@ class Call:
     params: dict
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    failed_with: int | None = None  # the HTTP status of a programmed failure, if this call got one
 
     def json(self, name: str):
         value = self.params.get(name)
@@ -137,7 +138,8 @@ class FakeSlack(LoopbackServer):
         auth = request.headers.get("Authorization") or ""
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         with self._lock:
-            self.calls.append(Call(method, params, token))
+            call = Call(method, params, token)
+            self.calls.append(call)
             failure = None
             queue = self._failures.get(method)
             if queue:
@@ -145,6 +147,7 @@ class FakeSlack(LoopbackServer):
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)
+                call.failed_with = failure.status
         if self.latency:
             time.sleep(self.latency)
         if failure is not None:

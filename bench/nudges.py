@@ -1,0 +1,183 @@
+"""Training-nudge figures: a `training-nudges` run for 10,000 staff against the stand-in Web API.
+
+Two scheduler processes' worth of the job (two `Services`, each with its own Slack client and database
+connections) run at the same instant over the same database. Every Web API call is timed where the bot
+makes it, so the bot's own time (claiming, queuing, rendering, bookkeeping) is the run's wall time less the
+time spent waiting on the stand-in, Retry-After pauses included. The stand-in answers some
+`chat.postMessage` calls with HTTP 429 and Retry-After: 1; the figures say whether the retry waited.
+
+    .venv/bin/python bench/nudges.py [--staff 10000] [--rate-limits 3] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, write_results  # noqa: E402
+from reports import scratch_database  # noqa: E402
+
+sys.path.insert(0, str(ROOT))
+from tests.support.slack_api import FakeSlack  # noqa: E402
+
+WORKING_MOMENT = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday morning
+
+
+class TimedClient:
+    """Adds up the time a WebClient spends in Web API calls (the stand-in's share of the run)."""
+
+    def __init__(self, client):
+        self.waiting = 0.0
+        original = client.api_call
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.waiting += time.perf_counter() - started
+
+        client.api_call = timed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--staff", type=int, default=10000)
+    parser.add_argument("--rate-limits", type=int, default=3, help="chat.postMessage calls answered with 429")
+    parser.add_argument("--database-url", default=None,
+                        help="A PostgreSQL server URL: the run creates a database of its own there and drops it.")
+    args = parser.parse_args()
+    if args.database_url:
+        with scratch_database(args.database_url) as url:
+            return run(args, url)
+    return run(args, None)
+
+
+def prepare(url: str, staff: int, fake) -> object:
+    """A database with the policy indexed, `staff` people (Slack ids known, as after `policybot staff import`)
+    and a campaign just started; returns the settings to run against it."""
+    import sqlalchemy
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from bot.services import Services
+    from bot.settings import load_settings
+    from bot.staff import import_staff
+    from knowledge.indexer import index_paths
+    from storage.db import get_engine
+    from storage.migrate import upgrade
+    from storage.models import StaffMember
+
+    upgrade(url)
+    engine = get_engine(url)
+    index_paths(engine, [ROOT / "knowledge" / "documents"])
+    with tempfile.TemporaryDirectory() as folder:
+        lines = ["email,name,directorate,service,line_manager_email,roles", "ceo@bench.gov.uk,Chief,CEO,Office,,hr"]
+        lines += [f"s{n}@bench.gov.uk,Staff {n},D{n % 10},S{n % 50},ceo@bench.gov.uk," for n in range(staff - 1)]
+        (Path(folder) / "staff.csv").write_text("\n".join(lines) + "\n")
+        import_staff(engine, Path(folder) / "staff.csv")
+    with Session(engine) as session:
+        session.execute(update(StaffMember).values(slack_user_id="U" + StaffMember.id.cast(sqlalchemy.String),
+                                                   slack_checked_at=WORKING_MOMENT))
+        session.commit()
+    settings = load_settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=fake.base_url,
+                             embeddings="none", comms_channel="CCOMMS")
+    Services(settings, clock=lambda: WORKING_MOMENT).training.start(
+        name="Awareness 2026", url="https://learning.example.gov.uk/42", due=date(2026, 12, 18), directorate=None,
+        created_by="bench")
+    return settings
+
+
+def delivered_and_duplicates(fake) -> tuple[int, int, list]:
+    posts = fake.calls_to("chat.postMessage")
+    accepted = Counter((c.params["channel"], c.params.get("text")) for c in posts if c.failed_with is None)
+    duplicates = sum(count - 1 for count in accepted.values() if count > 1)
+    retry_gaps = []  # each 429 answer, and how long the bot waited before sending that message again
+    for index, call in enumerate(posts):
+        if call.failed_with == 429:
+            again = next((c for c in posts[index + 1:] if c.params["channel"] == call.params["channel"]
+                          and c.params.get("text") == call.params.get("text")), None)
+            retry_gaps.append(round(again.at - call.at, 2) if again else None)
+    return len(accepted), duplicates, retry_gaps
+
+
+def run(args, database_url: str | None) -> int:
+    from bot.scheduler import run_job
+    from bot.services import Services
+    from storage.db import get_engine
+
+    clock = lambda: WORKING_MOMENT  # noqa: E731
+    with tempfile.TemporaryDirectory() as data:
+        # One run alone: the bot's own time per message.
+        with FakeSlack() as fake:
+            url = database_url or f"sqlite:///{data}/single.db"
+            settings = prepare(url, args.staff, fake)
+            services = Services(settings, clock=clock)
+            timer = TimedClient(services.client)
+            started = time.perf_counter()
+            single = run_job(services, "training-nudges")
+            wall = time.perf_counter() - started
+            single_delivered, single_duplicates, _ = delivered_and_duplicates(fake)
+            get_engine(url).dispose()
+        if database_url:  # a clean database for the second part
+            from sqlalchemy import create_engine, text
+
+            admin = create_engine(database_url)
+            with admin.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            admin.dispose()
+            get_engine.cache_clear()
+        # Two runs at once (two schedulers), with rate limits: no duplicates, Retry-After honoured.
+        with FakeSlack() as fake:
+            url = database_url or f"sqlite:///{data}/double.db"
+            settings = prepare(url, args.staff, fake)
+            runners = [Services(settings, clock=clock) for _ in range(2)]
+            fake.fail("chat.postMessage", status=429, error="ratelimited", retry_after=1, times=args.rate_limits)
+            barrier = threading.Barrier(2)
+            results: list[str] = []
+
+            def go(services):
+                barrier.wait()
+                results.append(run_job(services, "training-nudges"))
+
+            threads = [threading.Thread(target=go, args=(s,)) for s in runners]
+            double_started = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            double_wall = time.perf_counter() - double_started
+            delivered, duplicates, retry_gaps = delivered_and_duplicates(fake)
+            get_engine(url).dispose()
+    figures = {
+        "database": "postgresql" if database_url else "sqlite", "staff": args.staff,
+        "single_run": single, "single_delivered": single_delivered, "single_wall_s": round(wall, 2),
+        "single_waiting_on_stand_in_s": round(timer.waiting, 2),
+        "bot_ms_per_message": round((wall - timer.waiting) / max(single_delivered, 1) * 1000, 3),
+        "concurrent_runs": results, "concurrent_delivered": delivered, "concurrent_duplicates": duplicates,
+        "concurrent_wall_s": round(double_wall, 1), "rate_limited_answers": args.rate_limits,
+        "retry_gaps_s": retry_gaps,
+    }
+    write_results(f"nudges_{figures['database']}", figures)
+    print(json.dumps(figures, indent=1))
+    print(f"| `training-nudges` for {args.staff:,} staff ({figures['database']}) | one run: {single_delivered:,} DMs "
+          f"(training nudges and acknowledgement requests) in {wall:.1f} s, {timer.waiting:.1f} s of it waiting on "
+          f"the stand-in: bot-side {figures['bot_ms_per_message']} ms per message. Two runs at once: {delivered:,} "
+          f"DMs, {duplicates} duplicates; {args.rate_limits} × 429 (Retry-After: 1) retried after "
+          f"{', '.join(str(g) for g in retry_gaps)} s |")
+    honoured = all(gap is not None and gap >= 1.0 for gap in retry_gaps)
+    expected = 2 * args.staff
+    return 0 if (duplicates == 0 and single_duplicates == 0 and honoured and delivered == expected
+                 and single_delivered == expected) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
