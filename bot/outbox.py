@@ -73,7 +73,7 @@ class Outbox:
         conditional UPDATE … RETURNING; returns them in the order asked for."""
         now = self.clock()
         table = OutboxMessage.__table__
-        with self.engine.begin() as connection:
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             rows = connection.execute(
                 update(table).where(table.c.id.in_(message_ids))
                 .where(or_(table.c.status == "pending",
@@ -122,7 +122,8 @@ class Outbox:
             self._record_failure(message, f"{type(error).__name__}: {error}"[:300], permanent=False, report=report)
             return
         table = OutboxMessage.__table__
-        with self.engine.begin() as connection:
+        # One statement, committed on its own (no BEGIN/COMMIT round trips): recorded the moment Slack has it.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             connection.execute(update(table).where(table.c.id == message.id).values(
                 status="sent", sent_at=self.clock(), sent_channel=channel, sent_ts=ts, last_error=None))
         message.status, message.sent_channel, message.sent_ts = "sent", channel, ts

@@ -298,32 +298,36 @@ class TrainingDesk:
         return {(subject, staff_id): count for subject, staff_id, count in rows}
 
     def _claim_and_queue(self, items: list, report: RunReport) -> int:
-        """Claim each nudge (insert; a row already there means another run has it) and queue its message, in
-        batches of one transaction each; then hand the batch to the outbox."""
+        """Claim nudges (one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING per batch: a row already there
+        means another run has it) and queue the messages of those claimed, in the same transaction; then hand
+        the batch to the outbox."""
         sent = 0
         for start in range(0, len(items), BATCH):
             batch = items[start:start + BATCH]
-            ids: list[int] = []
             serialised: dict[int, str | None] = {}  # one JSON text per distinct message (most are shared)
+            for *_, (text, blocks) in batch:
+                if id(blocks) not in serialised:
+                    serialised[id(blocks)] = json.dumps(blocks) if blocks is not None else None
             with Session(self.engine) as session:
                 insert = _insert(session)
                 now = self.clock()
-                for kind, subject, staff_id, step, channel, (text, blocks) in batch:
-                    if id(blocks) not in serialised:
-                        serialised[id(blocks)] = json.dumps(blocks) if blocks is not None else None
-                    # RETURNING, not rowcount: with psycopg an INSERT … ON CONFLICT DO NOTHING reports no count.
-                    claimed = session.execute(insert(Nudge).values(kind=kind, subject=subject, staff_id=staff_id,
-                                                                   step=step, claimed_at=now)
-                                              .on_conflict_do_nothing(index_elements=["kind", "subject", "staff_id",
-                                                                                      "step"])
-                                              .returning(Nudge.id)).scalar_one_or_none()
-                    if claimed is None:
-                        continue
-                    ids.append(session.execute(insert(OutboxMessage).values(
-                        channel=channel, text=text, blocks=serialised[id(blocks)], method="chat.postMessage", purpose=f"nudge-{kind}",
-                        ref_type="nudge", ref_id=staff_id, status="pending", attempts=0, created_at=now,
-                        next_attempt_at=now).returning(OutboxMessage.id)).scalar_one())
+                keys = {(kind, subject, staff_id, step): index
+                        for index, (kind, subject, staff_id, step, _, _) in enumerate(batch)}
+                claimed = session.execute(
+                    insert(Nudge).values([{"kind": kind, "subject": subject, "staff_id": staff_id, "step": step,
+                                           "claimed_at": now} for kind, subject, staff_id, step in keys])
+                    .on_conflict_do_nothing(index_elements=["kind", "subject", "staff_id", "step"])
+                    .returning(Nudge.kind, Nudge.subject, Nudge.staff_id, Nudge.step)).all()
+                ids: list[int] = []
+                if claimed:
+                    chosen = sorted(keys[tuple(row)] for row in claimed)
+                    ids = list(session.execute(insert(OutboxMessage).values([
+                        {"channel": batch[i][4], "text": batch[i][5][0], "blocks": serialised[id(batch[i][5][1])],
+                         "method": "chat.postMessage", "purpose": f"nudge-{batch[i][0]}", "ref_type": "nudge",
+                         "ref_id": batch[i][2], "status": "pending", "attempts": 0, "created_at": now,
+                         "next_attempt_at": now} for i in chosen]).returning(OutboxMessage.id)).scalars().all())
                 session.commit()
+            ids.sort()
             sent += len(ids)
             report.outbox_ids += ids
             self.services.outbox.deliver(ids)
