@@ -23,14 +23,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, percentile, write_results  # noqa: E402
-from reports import scratch_database  # noqa: E402
-from slack_latency import free_port  # noqa: E402
+from common import free_port, on_database, percentile, serving, write_results  # noqa: E402
 
 from tests.support import slack_requests as rq  # noqa: E402 - after sys.path
 from tests.support.slack_api import FakeSlack  # noqa: E402
 
-POLICYBOT = str(ROOT / ".venv" / "bin" / "policybot")
+from common import POLICYBOT  # noqa: E402
 PLATFORMS = ["Facebook", "X (Twitter)", "Instagram", "LinkedIn", "YouTube", "TikTok", "Flickr", "Nextdoor"]
 WORDS = ["libraries", "highways", "schools", "adoption", "fostering", "recycling", "countryside", "museums",
          "archives", "trading", "registrars", "youth", "parks", "transport", "care", "jobs", "events", "heritage"]
@@ -75,10 +73,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="A PostgreSQL server URL: the run creates a database of its own there and drops it.")
     args = parser.parse_args()
-    if args.database_url:
-        with scratch_database(args.database_url) as url:
-            return run(args, url)
-    return run(args, None)
+    return on_database(run, args)
 
 
 def run(args, database_url: str | None) -> int:
@@ -96,20 +91,7 @@ def run(args, database_url: str | None) -> int:
                "POLICYBOT_EMBEDDINGS": "none", "POLICYBOT_PORT": str(port), "POLICYBOT_COMMS_CHANNEL": "CCOMMS"}
         subprocess.run([POLICYBOT, "staff", "import", str(staff_csv), "--no-slack"], env=env, check=True,
                        capture_output=True)
-        server = subprocess.Popen([POLICYBOT, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                print("policybot serve did not become healthy", file=sys.stderr)
-                return 1
+        with serving(env, port):
             rng = random.Random(3)
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             acks: list[float] = []
@@ -135,9 +117,6 @@ def run(args, database_url: str | None) -> int:
                     answers.append(answer.at - started)
                     kinds[kind] = kinds.get(kind, 0) + 1
             connection.close()
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     figures = {"database": "postgresql" if database_url else "sqlite", "entries": args.entries,
                "lookups": len(answers), "queries": kinds,
                "ack_p50_ms": round(percentile(acks, 50) * 1000, 1), "ack_p95_ms": round(percentile(acks, 95) * 1000, 1),

@@ -1,10 +1,10 @@
 """Training-nudge figures: a `training-nudges` run for 10,000 staff against the stand-in Web API.
 
-Two scheduler processes' worth of the job (two `Services`, each with its own Slack client and database
-connections) run at the same instant over the same database. Every Web API call is timed where the bot
-makes it, so the bot's own time (claiming, queuing, rendering, bookkeeping) is the run's wall time less the
-time spent waiting on the stand-in, Retry-After pauses included. The stand-in answers some
-`chat.postMessage` calls with HTTP 429 and Retry-After: 1; the figures say whether the retry waited.
+First one run alone, with every Web API call timed where the bot makes it: the bot's own time (claiming,
+queuing, rendering, bookkeeping) is the run's wall time less the time spent waiting on the stand-in, per
+message. Then, on a fresh database, two runs at the same instant (two `Services`, each with its own Slack
+client and connections, as two scheduler processes would have), with some `chat.postMessage` calls answered
+HTTP 429 and Retry-After: 1: messages delivered, duplicates, and how long each limited message waited.
 
     .venv/bin/python bench/nudges.py [--staff 10000] [--rate-limits 3] [--database-url URL]
 """
@@ -22,8 +22,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_results  # noqa: E402
-from reports import scratch_database  # noqa: E402
+from common import ROOT, on_database, write_results  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from tests.support.slack_api import FakeSlack  # noqa: E402
@@ -55,10 +54,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="A PostgreSQL server URL: the run creates a database of its own there and drops it.")
     args = parser.parse_args()
-    if args.database_url:
-        with scratch_database(args.database_url) as url:
-            return run(args, url)
-    return run(args, None)
+    return on_database(run, args)
 
 
 def prepare(url: str, staff: int, fake) -> object:

@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, percentile, write_results  # noqa: E402
+from common import POLICYBOT, free_port, on_database, percentile, serving, write_results  # noqa: E402
 
 from tests.support import slack_requests as rq  # noqa: E402 - after sys.path
 from tests.support.slack_api import FakeSlack  # noqa: E402
 
-POLICYBOT = str(ROOT / ".venv" / "bin" / "policybot")
 
 
 def council(size: int) -> list[tuple[str, str, str, str, str, str, str]]:
@@ -93,33 +92,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=None,
                         help="A PostgreSQL server URL: the run creates a database of its own there and drops it.")
     args = parser.parse_args()
-    if args.database_url:
-        with scratch_database(args.database_url) as url:
-            return run(args, url)
-    return run(args, None)
-
-
-def scratch_database(server_url: str):
-    import contextlib
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    @contextlib.contextmanager
-    def scope():
-        name = f"policybot_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(make_url(server_url), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
-    return scope()
+    return on_database(run, args)
 
 
 def run(args, database_url: str | None) -> int:
@@ -132,7 +105,7 @@ def run(args, database_url: str | None) -> int:
         csv_path = Path(data) / "staff.csv"
         csv_path.write_text("email,name,directorate,service,line_manager_email,roles\n" +
                             "".join(",".join(p[:6]) + "\n" for p in people))
-        port = int(os.environ.get("BENCH_PORT", "0")) or __import__("slack_latency").free_port()
+        port = free_port()
         env = {**os.environ, "POLICYBOT_DATA_DIR": data, "SLACK_BOT_TOKEN": "xoxb-bench",
                "SLACK_SIGNING_SECRET": rq.SIGNING_SECRET, "SLACK_API_URL": fake.base_url,
                "POLICYBOT_EMBEDDINGS": "none", "POLICYBOT_PORT": str(port), "POLICYBOT_COMMS_CHANNEL": "CCOMMS",
@@ -141,21 +114,7 @@ def run(args, database_url: str | None) -> int:
             env["DATABASE_URL"] = database_url
         subprocess.run([POLICYBOT, "staff", "import", str(csv_path), "--no-slack"], env=env, check=True,
                        capture_output=True)
-        server = subprocess.Popen([POLICYBOT, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                    connection.request("GET", "/healthz")
-                    if connection.getresponse().status == 200:
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            else:
-                print("policybot serve did not become healthy", file=sys.stderr)
-                return 1
-
+        with serving(env, port):
             rng = random.Random(5)
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             latencies: list[float] = []
@@ -211,9 +170,6 @@ def run(args, database_url: str | None) -> int:
                              if (c.params.get("text") or "").startswith("SMR-") and c.params["channel"].startswith("DUMGR")]
             listed = subprocess.run([POLICYBOT, "reports", "--csv"], env=env, check=True, capture_output=True, text=True)
             stored = [line.split(",")[0] for line in listed.stdout.strip().splitlines()[1:]]
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     load_cases = len(stored) - args.single - 10
     figures = {
         "database": "postgresql" if database_url else "sqlite",

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import http.client
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,18 +22,12 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, percentile, write_results  # noqa: E402
+from common import free_port, percentile, serving, write_results  # noqa: E402
 
 from tests.support.slack_api import FakeSlack  # noqa: E402 - after sys.path
 from tests.support.slack_requests import (SIGNING_SECRET, command_body, event_body, mention_event,  # noqa: E402
                                           signed_headers)
 
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def burst_acks(port: int, question: str, response_url: str, concurrency: int, rounds: int):
@@ -84,23 +76,9 @@ def main() -> int:
         env = {**os.environ, "POLICYBOT_DATA_DIR": data, "SLACK_BOT_TOKEN": "xoxb-bench",
                "SLACK_SIGNING_SECRET": SIGNING_SECRET, "SLACK_API_URL": fake.base_url, "POLICYBOT_EMBEDDINGS": "none",
                "POLICYBOT_PORT": str(port), "POLICYBOT_COMMS_CHANNEL": "CCOMMS"}
-        server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "policybot"), "serve"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
+        with serving(env, port):
             client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30,
                                   limits=httpx.Limits(max_connections=args.concurrency * 2))
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.1)
-            else:
-                print("policybot serve did not become healthy", file=sys.stderr)
-                return 1
-
             question = os.environ.get("BENCH_Q", "Who has to approve a new council Facebook page?")
             ack_times, errors = burst_acks(port, question, fake.response_url, args.concurrency, args.rounds)
             if os.environ.get("BENCH_Q") != "help":
@@ -116,9 +94,6 @@ def main() -> int:
                 client.post("/slack/events", content=body, headers=signed_headers(body))
                 posted = fake.wait_for("chat.postMessage", i + 1, timeout=30)[i]
                 latencies.append(posted.at - started)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
     figures = {
         "ack_requests": len(ack_times), "ack_concurrency": args.concurrency,
         "ack_p50_ms": round(percentile(ack_times, 50) * 1000, 1),

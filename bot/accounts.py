@@ -16,16 +16,17 @@ import json
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from urllib.parse import urlparse
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from bot import staff
+from bot.desk import Desk
 from bot.outbox import enqueue
 from bot.references import next_reference
-from storage.models import AccountEvent, AccountRequest, OutboxMessage, RegisteredAccount, utcnow
+from storage.models import AccountEvent, AccountRequest, OutboxMessage, RegisteredAccount
 
 log = logging.getLogger(__name__)
 
@@ -184,26 +185,8 @@ def lookup(session: Session, query: str, limit: int = 10, include_inactive: bool
 
 # ------------------------------------------------------------------------------------------ the workflow
 
-class AccountDesk:
+class AccountDesk(Desk):
     """The account authorisation workflow and the register, for Slack listeners, jobs and the CLI."""
-
-    def __init__(self, services):
-        self.services = services
-        self.settings = services.settings
-        self.engine = services.engine
-        self.directory = staff.SlackDirectory(self.engine, services.client, clock=lambda: services.clock())
-
-    def clock(self) -> datetime:
-        return self.services.clock()
-
-    @property
-    def zone(self):
-        return self.settings.working_time.zone
-
-    # ------------------------------------------------------------------------------------ who is who
-
-    def identify(self, user_id: str) -> staff.StaffMember | None:
-        return self.directory.person(user_id) if user_id else None
 
     def is_comms(self, session: Session, user_id: str) -> bool:
         return "comms" in staff.roles_of_user(session, user_id)

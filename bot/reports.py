@@ -27,6 +27,7 @@ from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from bot import staff
+from bot.desk import Desk
 from bot.outbox import enqueue
 from bot.references import next_reference
 from storage.models import OutboxMessage, Report, ReportAssignment, ReportEvent, utcnow
@@ -268,21 +269,8 @@ class Outcome:
     changed: bool = False
 
 
-class CaseDesk:
+class CaseDesk(Desk):
     """The reports workflow, for Slack listeners, jobs and the CLI alike (it never reads Slack payloads)."""
-
-    def __init__(self, services):
-        self.services = services
-        self.settings = services.settings
-        self.engine = services.engine
-        self.directory = staff.SlackDirectory(self.engine, services.client, clock=lambda: services.clock())
-
-    def clock(self) -> datetime:
-        return self.services.clock()
-
-    @property
-    def zone(self):
-        return self.settings.working_time.zone
 
     # -------------------------------------------------------------------------------------- messages
 
@@ -445,11 +433,6 @@ class CaseDesk:
         return ids
 
     # --------------------------------------------------------------------------------------- actions
-
-    def identify(self, user_id: str) -> None:
-        """Make sure a Slack user is matched to their directory entry (so their team roles count)."""
-        if user_id:
-            self.directory.person(user_id)
 
     def _load_for_action(self, session: Session, report_id: int, user_id: str) -> Report:
         report = session.get(Report, report_id)

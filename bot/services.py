@@ -21,8 +21,11 @@ class Services:
     bot_user_id: str | None = None
 
     def __post_init__(self):
+        import threading
+
         if self.runtime is None:
             self.runtime = Runtime(self.settings)
+        self._ack_lock = threading.Lock()
 
     @property
     def engine(self):
@@ -106,13 +109,8 @@ class Services:
     # ACK_PRIORITY_WAIT, so a burst of requests is acknowledged before the answers to it are worked out.
     ACK_PRIORITY_WAIT = 0.25
     _acknowledging = 0
-    _ack_lock = None
 
     def acknowledging(self, delta: int) -> None:
-        import threading
-
-        if self._ack_lock is None:
-            self._ack_lock = threading.Lock()
         with self._ack_lock:
             self._acknowledging += delta
 

@@ -70,13 +70,26 @@ class _Row:
     roles: list[str]
 
 
-def _parse(text: str) -> tuple[list[_Row], list[RowError], int]:
+def read_csv(path: Path | str, columns: tuple[str, ...], error: type[Exception]) -> csv.DictReader:
+    """A CSV file's rows by lower-case column name; `error` (one line) when it is missing, unreadable or lacks
+    a column."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise error(f"no such file: {path}") from None
+    except (OSError, UnicodeDecodeError) as problem:
+        raise error(f"cannot read {path}: {problem}") from None
     reader = csv.DictReader(io.StringIO(text))
     header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    missing = [column for column in COLUMNS if column not in header]
+    missing = [column for column in columns if column not in header]
     if missing:
-        raise StaffImportError(f"the file needs the columns {','.join(COLUMNS)}; missing: {', '.join(missing)}")
+        raise error(f"the file needs the columns {','.join(columns)}; missing: {', '.join(missing)}")
     reader.fieldnames = header
+    return reader
+
+
+def _parse(reader: csv.DictReader) -> tuple[list[_Row], list[RowError], int]:
     rows: list[_Row] = []
     errors: list[RowError] = []
     count = 0
@@ -173,14 +186,7 @@ def _validate(rows: list[_Row], errors: list[RowError]) -> list[_Row]:
 
 
 def import_staff(engine: Engine, path: Path | str, *, partial: bool = False, clock=utcnow) -> ImportReport:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise StaffImportError(f"no such file: {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise StaffImportError(f"cannot read {path}: {error}") from None
-    rows, errors, count = _parse(text)
+    rows, errors, count = _parse(read_csv(path, COLUMNS, StaffImportError))
     good = _validate(rows, errors)
     report = ImportReport(rows=count, errors=errors)
     if errors and not partial:

@@ -14,8 +14,6 @@ transaction that queues its message, so two schedulers, or a restart mid-run, ne
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from collections import defaultdict
@@ -30,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot import staff
+from bot.desk import Desk
 from storage.models import (Document, Nudge, OutboxMessage, PolicyAcknowledgement, StaffMember, TrainingAssignment,
                             TrainingCampaign)
 
@@ -80,22 +79,8 @@ class ImportReport:
     applied: bool = False
 
 
-class TrainingDesk:
-    def __init__(self, services):
-        self.services = services
-        self.settings = services.settings
-        self.engine = services.engine
-
-    def clock(self) -> datetime:
-        return self.services.clock()
-
-    @property
-    def wt(self):
-        return self.settings.working_time
-
-    @property
-    def zone(self):
-        return self.wt.zone
+class TrainingDesk(Desk):
+    """Campaigns, nudges, acknowledgements and digests, for Slack listeners, jobs and the CLI."""
 
     def _at_opening(self, day: date) -> datetime:
         """The start of working hours on `day`, or of the next working day (UTC)."""
@@ -214,7 +199,7 @@ class TrainingDesk:
                                       .where(StaffMember.slack_user_id.is_(None))
                                       .where(StaffMember.slack_checked_at.is_(None))).all()
         if unresolved:  # people imported without Slack lookups: find them once, by email
-            staff.SlackDirectory(self.engine, self.services.client, clock=self.clock).resolve_all(unresolved)
+            self.directory.resolve_all(unresolved)
         with Session(self.engine, expire_on_commit=False) as session:
             counts = self._counts(session, "training")
             rows = session.exec(
@@ -469,18 +454,7 @@ class TrainingDesk:
     def import_completions(self, path: Path | str, *, partial: bool = False) -> ImportReport:
         """`email,completed_at` from the learning system: completions for every running campaign the person
         is in. A file with bad rows changes nothing unless `partial`."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise TrainingError(f"no such file: {path}") from None
-        except (OSError, UnicodeDecodeError) as error:
-            raise TrainingError(f"cannot read {path}: {error}") from None
-        reader = csv.DictReader(io.StringIO(text))
-        header = [name.strip().lower() for name in reader.fieldnames or []]
-        if "email" not in header or "completed_at" not in header:
-            raise TrainingError("the file needs the columns email,completed_at")
-        reader.fieldnames = header
+        reader = staff.read_csv(path, ("email", "completed_at"), TrainingError)
         report = ImportReport()
         good: dict[str, datetime] = {}
         now = self.clock()

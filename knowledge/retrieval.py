@@ -106,7 +106,6 @@ class SearchResult:
     on_topic: bool
     injection: bool = False
     semantic_score: float | None = None
-    decided_by: str = "lexical"
     covered_override: bool | None = None
 
     @property
@@ -300,7 +299,6 @@ class HybridIndex(KnowledgeIndex):
         fused = SEMANTIC_WEIGHT * dense + (1 - SEMANTIC_WEIGHT) * sparse
         result.hits = self._rank(fused.astype(np.float32), 3, cutoff=HYBRID_CUTOFF)
         result.semantic_score = best_similarity
-        result.decided_by = "hybrid"
         lexical_ok = bool(result.hits) and (result.coverage >= 0.6 or (result.on_topic and result.coverage >= 0.25))
         result.covered_override = not result.injection and bool(result.hits) and (
             best_similarity >= ANSWER_SIMILARITY or (lexical_ok and best_similarity >= SUPPORTED_SIMILARITY))

@@ -120,11 +120,9 @@ def register(app, services) -> None:
                 work.identify(user_id)
                 with Session(services.engine) as session:
                     request = work._load(session, request_id, version)
-                    if action_id == ui.REJECT:
-                        pass
-                    elif not work.is_comms(session, user_id):
+                    if action_id != ui.REJECT and not work.is_comms(session, user_id):
                         raise AccountError("Only Communications and Marketing can do that (para 19).")
-                if action_id == ui.REJECT:
+                if action_id == ui.REJECT:  # only the deciders get the form
                     work.check_decider(request_id, user_id)
                 client.views_open(trigger_id=trigger_id, view=ui.reason_modal(
                     action_id, request_id, version, ui.status_summary(request, work.zone)))

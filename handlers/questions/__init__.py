@@ -28,13 +28,12 @@ def _question_text(raw: str) -> str:
 
 def register(app, services) -> None:
     registry = app.registry
-    engine_of = lambda: services.engine  # noqa: E731 - resolved per call: tests swap databases
 
     # ------------------------------------------------------------------------------ answering in chat
 
     def answer_in_conversation(*, surface: str, user: str, channel: str, text: str, thread_ts: str | None,
                                context: str | None, event_id: str | None) -> None:
-        engine = engine_of()
+        engine = services.engine
         try:
             slow = services.answerer.generator is not None
             placeholder_id = None
@@ -75,7 +74,7 @@ def register(app, services) -> None:
     def on_mention(event, context):
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
-        previous = previous_question(engine_of(), channel, thread_ts) if event.get("thread_ts") else None
+        previous = previous_question(services.engine, channel, thread_ts) if event.get("thread_ts") else None
         answer_in_conversation(surface="thread" if previous else "mention", user=event.get("user", ""),
                                channel=channel, text=_question_text(event.get("text", "")), thread_ts=thread_ts,
                                context=previous.text if previous else None, event_id=context.get("event_claim"))
@@ -94,7 +93,7 @@ def register(app, services) -> None:
         if not thread_ts or thread_ts == event.get("ts") or mentions_bot:  # mentions come as app_mention
             services.finish_event(context.get("event_claim"))
             return
-        previous = previous_question(engine_of(), event["channel"], thread_ts)
+        previous = previous_question(services.engine, event["channel"], thread_ts)
         if previous is None:  # a thread the bot is not part of
             services.finish_event(context.get("event_claim"))
             return
@@ -128,7 +127,7 @@ def register(app, services) -> None:
     def policy_answer(command, respond):
         text = (command.get("text") or "").strip()
         try:
-            asked = answer_and_record(engine_of(), services.answerer, text, surface="slash",
+            asked = answer_and_record(services.engine, services.answerer, text, surface="slash",
                                       user_id=command.get("user_id", ""), channel_id=command.get("channel_id", ""))
         except QuestionError as error:
             respond(text=str(error), replace_original=True, response_type="ephemeral")
@@ -144,7 +143,7 @@ def register(app, services) -> None:
     def _vote(body, respond, helpful: bool):
         action = body["actions"][0]
         user = body["user"]["id"]
-        question, changed = record_vote(engine_of(), int(action["value"]), user, helpful)
+        question, changed = record_vote(services.engine, int(action["value"]), user, helpful)
         if question is None:
             respond(text="That answer is no longer on record, so the vote was not saved.", replace_original=False,
                     response_type="ephemeral")
@@ -170,7 +169,7 @@ def register(app, services) -> None:
                     replace_original=False, response_type="ephemeral")
             return
         question_id = int(body["actions"][0]["value"])
-        with Session(engine_of()) as session:
+        with Session(services.engine) as session:
             question, created = record_handoff(session, question_id, user)
             if question is None:
                 respond(text="That question is no longer on record.", replace_original=False,
@@ -194,13 +193,13 @@ def register(app, services) -> None:
     def share(body, respond):
         user = body["user"]["id"]
         question_id = int(body["actions"][0]["value"])
-        question = get_question(engine_of(), question_id)
+        question = get_question(services.engine, question_id)
         if question is None or question.user_id != user:
             respond(text="Only the person who asked can share this answer.", replace_original=False,
                     response_type="ephemeral")
             return
         answer = services.answerer.answer(question.text, context=question.context)
-        with Session(engine_of()) as session:
+        with Session(services.engine) as session:
             stored = session.get(type(question), question_id)
             stored.shared_by = user
             session.add(stored)

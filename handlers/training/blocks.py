@@ -98,7 +98,7 @@ def digest(manager: StaffMember, team: list[tuple[StaffMember, TrainingAssignmen
         ack = "policy acknowledged" if person.id in acknowledged else "policy not yet acknowledged"
         lines.append(f"• {escape(person.name)} · {escape(campaign.name)} · {status} · {ack}")
     head = (f"*Your team's social media training* (para 23): {overdue} overdue of {len(team)}."
-            if overdue else f"*Your team's social media training* (para 23): nobody overdue. Thank you!")
+            if overdue else "*Your team's social media training* (para 23): nobody overdue. Thank you!")
     blocks = [SectionBlock(text=MarkdownTextObject(text=head))]
     blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text("\n".join(lines))]
     if overdue:

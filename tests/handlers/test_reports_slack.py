@@ -41,7 +41,7 @@ def posts_to(fake, channel: str) -> list:
     return [c for c in fake.calls_to("chat.postMessage") if c.params.get("channel") == channel]
 
 
-def wait_until(condition, timeout=5.0):
+def wait_until(condition, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = condition()

@@ -1,0 +1,31 @@
+"""What every workflow (reports, account requests, training) shares: the services it runs on, the clock,
+working time, and matching Slack users to the staff directory."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import staff
+
+
+class Desk:
+    def __init__(self, services):
+        self.services = services
+        self.settings = services.settings
+        self.engine = services.engine
+        self.directory = staff.SlackDirectory(self.engine, services.client, clock=self.clock)
+
+    def clock(self) -> datetime:
+        return self.services.clock()  # read each time: jobs and tests may give the services another clock
+
+    @property
+    def wt(self):
+        return self.settings.working_time
+
+    @property
+    def zone(self):
+        return self.wt.zone
+
+    def identify(self, user_id: str) -> staff.StaffMember | None:
+        """The Slack user's directory entry, matched by email the first time (so their team roles count)."""
+        return self.directory.person(user_id) if user_id else None
