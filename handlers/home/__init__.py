@@ -59,7 +59,7 @@ def register(app, services) -> None:
                 extra = home_case_lines(open_cases_for(session, user_id), services.settings.working_time.zone)
                 roles = roles_of_user(session, user_id)
                 if roles & {"hr", "comms"}:
-                    extra += progress_blocks(services.training.progress(session))
+                    extra += progress_blocks(services.training.progress(session), can_start="hr" in roles)
             client.views_publish(user_id=user_id, view=home_view(user_id, extra))
         finally:
             services.finish_event(event_claim)

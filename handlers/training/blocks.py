@@ -131,8 +131,8 @@ def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowl
     return "Your social media training", [b.to_dict() for b in blocks]
 
 
-def progress_blocks(rows: list[dict]) -> list[dict]:
-    if not rows:
+def progress_blocks(rows: list[dict], can_start: bool = False) -> list[dict]:
+    if not rows and not can_start:
         return []
     lines = []
     for row in rows:
@@ -142,9 +142,10 @@ def progress_blocks(rows: list[dict]) -> list[dict]:
                      f"({row['completed']}/{row['assigned'] - row['exempt']}), policy acknowledged {ack} "
                      f"({row['acknowledged']}/{row['staff']})")
     return [DividerBlock().to_dict(), HeaderBlock(text=PlainTextObject(text="Training and acknowledgement")).to_dict()] \
-        + [SectionBlock(text=MarkdownTextObject(text=piece)).to_dict() for piece in split_text("\n".join(lines))] \
-        + [ActionsBlock(elements=[ButtonElement(text="Start a training campaign", action_id=START,
-                                                value="start")]).to_dict()]
+        + [SectionBlock(text=MarkdownTextObject(text=piece)).to_dict() for piece in split_text("\n".join(lines))
+           if piece] \
+        + ([ActionsBlock(elements=[ButtonElement(text="Start a training campaign", action_id=START,
+                                                 value="start")]).to_dict()] if can_start else [])
 
 
 def start_modal(directorates: list[str]) -> dict:

@@ -238,8 +238,12 @@ def test_hr_starts_a_campaign_from_the_app_home_and_sees_progress(council):
     council.event({"type": "app_home_opened", "user": "UHR", "tab": "home"})
     home = council.fake.wait_for("views.publish")[0]
     assert "Training and acknowledgement" in home.text and "Place" in home.text
+    assert "training_start" in str(home.json("view"))
+    council.event({"type": "app_home_opened", "user": "UCOMMS", "tab": "home"})
+    comms_home = council.fake.wait_for("views.publish", 2)[1]
+    assert "Training and acknowledgement" in comms_home.text and "training_start" not in str(comms_home.json("view"))
     council.event({"type": "app_home_opened", "user": "USAM", "tab": "home"})
-    assert "Training and acknowledgement" not in council.fake.wait_for("views.publish", 2)[1].text
+    assert "Training and acknowledgement" not in council.fake.wait_for("views.publish", 3)[2].text
 
     press(council, "training_start", "start", "USAM")
     wait_until(lambda: responses(council.fake))
