@@ -363,6 +363,10 @@ class CaseDesk(Desk):
                                 .values(text=text, blocks=json.dumps(blocks)))
         return ids
 
+    def ack_hours(self, report: Report) -> float:
+        """Working hours a case may wait for acknowledgement: half as long when it is urgent."""
+        return self.settings.report_ack_hours / (2 if report.urgent else 1)
+
     def describe_route(self, session: Session, report: Report) -> str:
         from handlers.reports.blocks import team_label
 
@@ -406,7 +410,7 @@ class CaseDesk(Desk):
             report.status = "open"
             report.routed_at = now
             report.escalation_level = level
-            report.next_reminder_at = self.settings.working_time.add(now, self.settings.report_ack_hours)
+            report.next_reminder_at = self.settings.working_time.add(now, self.ack_hours(report))
             session.add(report)
             from handlers.reports.blocks import team_label
 
@@ -538,14 +542,15 @@ class CaseDesk(Desk):
         ids = self.route_pending()
         now = self.clock()
         with Session(self.engine) as session:
-            due = session.exec(select(Report.id, Report.reminder_step).where(Report.status == "open")
+            due = session.exec(select(Report.id, Report.reminder_step, Report.urgent).where(Report.status == "open")
                                .where(Report.next_reminder_at <= now).order_by(Report.next_reminder_at)).all()
         reminded = escalated = 0
         wt = self.settings.working_time
-        for report_id, step in due:
+        for report_id, step, urgent in due:
             with Session(self.engine, expire_on_commit=False) as session:
                 new_step = step + 1
-                following = wt.add(now, self.settings.report_ack_hours) if new_step < MAX_REMINDER_STEPS else None
+                hours = self.settings.report_ack_hours / (2 if urgent else 1)
+                following = wt.add(now, hours) if new_step < MAX_REMINDER_STEPS else None
                 claimed = session.execute(update(Report).where(Report.id == report_id)
                                           .where(Report.reminder_step == step).where(Report.status == "open")
                                           .values(reminder_step=new_step, next_reminder_at=following))
@@ -566,7 +571,7 @@ class CaseDesk(Desk):
         return reminded, escalated, ids
 
     def _remind(self, session: Session, report: Report) -> list[int]:
-        hours = self.settings.report_ack_hours
+        hours = self.ack_hours(report)
         reported = _aware(report.created_at).astimezone(self.zone).strftime("%a %d %b, %H:%M")
         text = (f":alarm_clock: *{report.reference}* has not been acknowledged yet (reported {reported}). "
                 f"Please acknowledge it, or refer it on. It will be escalated after another {hours:g} working hours.")
@@ -601,7 +606,7 @@ class CaseDesk(Desk):
                 target = Target("role", "hr", "escalated: no manager left in the chain")
         ids: list[int] = []
         header = (f":arrow_up: *Escalated to you:* nobody has acknowledged this case within "
-                  f"{2 * self.settings.report_ack_hours:g} working hours.")
+                  f"{2 * self.ack_hours(report):g} working hours.")
         recipients: list[str] = []
         if target is not None:
             from handlers.reports.blocks import team_label

@@ -185,3 +185,17 @@ def test_closed_cases_are_anonymised_after_the_retention_period(council):
     assert "Details removed" in edit.text and "Names and details" not in edit.text
     assert all(e.detail is None and e.actor is None for e in council.rows(ReportEvent)
                if e.report_id == closed.id and e.action != "anonymised")
+
+
+def test_urgent_cases_are_chased_twice_as_fast(council):
+    submit(council, kind="safeguarding")
+    wait_until(lambda: posts_to(council.fake, "CSAFE"))
+    settled(council)
+    (report,) = council.rows(Report)
+    # 2 working hours (half of 4) from Friday 15:00: the end of Friday's working day.
+    assert report.urgent and report.next_reminder_at.replace(tzinfo=timezone.utc) == datetime(
+        2026, 11, 27, 17, 0, tzinfo=timezone.utc)
+    council.clock.now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
+    assert run_job(council.services, "report-reminders").startswith("1 reminded")
+    assert council.rows(Report)[0].next_reminder_at.replace(tzinfo=timezone.utc) == datetime(
+        2026, 11, 30, 11, 0, tzinfo=timezone.utc)
