@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ def build_scheduler(services, *, background: bool = True):
             except Exception:
                 log.exception("job failed", extra={"job": job.name})
 
+        # Interval jobs also run at start-up, so whatever a stopped process left (queued messages, reports
+        # not yet routed, nudges due) goes out straight away rather than one interval later.
+        first = {} if job.cron is not None else {"next_run_time": datetime.now(scheduler.timezone)}
         scheduler.add_job(execute, trigger_for(job, scheduler.timezone), id=job.name, name=job.name, coalesce=True,
-                          max_instances=1, misfire_grace_time=3600 if job.cron is not None else None)
+                          max_instances=1, misfire_grace_time=3600 if job.cron is not None else None, **first)
     return scheduler
