@@ -286,10 +286,13 @@ def all_staff(session: Session, *, active_only: bool = False) -> list[StaffMembe
 class SlackDirectory:
     """Finds people's Slack user ids by email and people by Slack user id, remembering what it learns."""
 
+    UNKNOWN_FOR = 600  # seconds a Slack user found outside the directory is not asked about again
+
     def __init__(self, engine: Engine, client, clock=utcnow):
         self.engine = engine
         self.client = client
         self.clock = clock
+        self._unknown: dict[str, float] = {}  # Slack user id → when users.info showed them outside the directory
 
     def slack_id(self, person: StaffMember, session: Session | None = None) -> str | None:
         """The person's Slack user id, looked up by email once and kept; None if Slack does not know them.
@@ -324,6 +327,11 @@ class SlackDirectory:
             found = by_slack_id(session, user_id)
             if found is not None:
                 return found
+        import time
+
+        asked = self._unknown.get(user_id)
+        if asked is not None and time.monotonic() - asked < self.UNKNOWN_FOR:
+            return None
         from slack_sdk.errors import SlackApiError
 
         try:
@@ -332,11 +340,10 @@ class SlackDirectory:
             log.warning("users.info failed", extra={"user": user_id})
             return None
         email = ((user.get("profile") or {}).get("email") or "").lower()
-        if not email:
-            return None
         with Session(self.engine, expire_on_commit=False) as session:
-            found = by_email(session, email)
+            found = by_email(session, email) if email else None
             if found is None:
+                self._unknown[user_id] = time.monotonic()
                 return None
             found.slack_user_id, found.slack_checked_at = user_id, self.clock()
             session.add(found)
