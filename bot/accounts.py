@@ -401,7 +401,7 @@ class AccountDesk(Desk):
             session.commit()
         return Outcome(f"Your question has been sent to <@{request.requester_user_id}>.", ids, True)
 
-    def answer(self, request_id: int, user_id: str, text: str) -> Outcome:
+    def answer(self, request_id: int, user_id: str, text: str, in_thread: bool = False) -> Outcome:
         from handlers.accounts import blocks as ui
 
         text = (text or "").strip()
@@ -420,9 +420,29 @@ class AccountDesk(Desk):
             self._event(session, request, user_id, "answered", text[:MAX_TEXT])
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, ui.answer_text(request, text)))
+            if in_thread:  # already there for everyone to read: just say it was taken as the answer
+                ids.append(self._in_thread(session, request, f"Recorded as <@{user_id}>'s answer; "
+                                                             f"{request.reference} is back with Communications "
+                                                             "and Marketing."))
+            else:
+                ids.append(self._in_thread(session, request, ui.answer_text(request, text)))
             session.commit()
         return Outcome(f"Thanks: your answer is with Communications and Marketing ({request.reference}).", ids, True)
+
+    def answer_in_thread(self, channel: str, thread_ts: str, user_id: str, text: str) -> bool:
+        """A reply in a request's thread, by its requester, while Comms are waiting for more information, is
+        their answer (anything else said in the thread is conversation, and is left alone)."""
+        with Session(self.engine) as session:
+            request = session.exec(select(AccountRequest).where(AccountRequest.channel_id == channel)
+                                   .where(AccountRequest.thread_ts == thread_ts)).first()
+        if request is None or request.status != "more_info" or request.requester_user_id != user_id:
+            return False
+        try:
+            outcome = self.answer(request.id, user_id, text, in_thread=True)
+        except AccountError:
+            return False
+        self.services.outbox.deliver(outcome.outbox_ids)
+        return True
 
     def decline(self, request_id: int, version: int | None, user_id: str, reason: str) -> Outcome:
         return self._final(request_id, version, user_id, reason, by="comms")

@@ -94,8 +94,11 @@ def register(app, services) -> None:
             services.finish_event(context.get("event_claim"))
             return
         previous = previous_question(services.engine, event["channel"], thread_ts)
-        if previous is None:  # a thread the bot is not part of
-            services.finish_event(context.get("event_claim"))
+        if previous is None:  # not a question thread: perhaps a requester answering Comms in a request's thread
+            try:
+                services.accounts.answer_in_thread(event["channel"], thread_ts, event.get("user", ""), text)
+            finally:
+                services.finish_event(context.get("event_claim"))
             return
         answer_in_conversation(surface="thread", user=event.get("user", ""), channel=event["channel"],
                                text=_question_text(text), thread_ts=thread_ts, context=previous.text,

@@ -391,3 +391,20 @@ def test_request_status_is_for_the_requester_comms_and_the_director(council):
         text = wait_until(lambda: council.fake.calls_to("response_url"))[0].text
         assert ("With Communications and Marketing" in text) is sees, user
         assert ("can't find" in text) is not sees, user
+
+
+def test_a_reply_in_the_thread_by_the_requester_is_their_answer(council):
+    request = submitted(council)
+    submit_reason(council, "UCOMMS", "account_more_info", request.id, request.version, "Who covers weekends?")
+    wait_until(lambda: request_row(council).status == "more_info")
+    thread = root_ts(council)
+    chatter = rq.message_event("Looks good to me", user="UOTHER", channel="CCOMMS", channel_type="channel",
+                               ts="1700009000.000100", thread_ts=thread)
+    council.event(chatter)
+    reply = rq.message_event("Alex and I share weekends.", user="USAM", channel="CCOMMS", channel_type="channel",
+                             ts="1700009000.000200", thread_ts=thread)
+    council.event(reply)
+    wait_until(lambda: request_row(council).status == "comms_review")
+    answers = [(e.actor, e.detail) for e in council.rows(AccountEvent) if e.action == "answered"]
+    assert answers == [("USAM", "Alex and I share weekends.")]
+    assert wait_until(lambda: [c for c in posts_to(council.fake, "CCOMMS") if "Recorded as <@USAM>'s answer" in c.text])
