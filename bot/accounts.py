@@ -288,8 +288,6 @@ class AccountDesk(Desk):
                                "(POLICYBOT_COMMS_CHANNEL); ask the bot's administrator to set one.")
         from handlers.accounts import blocks as ui
 
-        for user_id in [requester, *data.staff_user_ids]:  # match them to the directory now (leavers, roles)
-            self.identify(user_id)
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
             reference = next_reference(session, PREFIX, now.astimezone(timezone.utc).year)
@@ -311,6 +309,16 @@ class AccountDesk(Desk):
             ids.append(self._tell_requester(session, request, ui.receipt_text(request)))
             session.commit()
         return request, ids
+
+    def remember_people(self, request_id: int) -> None:
+        """Match the requester and the named staff to the directory (for roles and leaver checks); done after
+        the form has been answered, as it may ask Slack about each of them."""
+        with Session(self.engine) as session:
+            request = session.get(AccountRequest, request_id)
+        if request is not None:
+            for user_id in [request.requester_user_id, *request.staff_user_ids.split(",")]:
+                if user_id:
+                    self.identify(user_id)
 
     # --------------------------------------------------------------------------------------- helpers
 

@@ -86,8 +86,12 @@ def register(app, services) -> None:
             ack(response_action="errors", errors={"platform": str(error)[:150]})
             return
         ack(response_action="clear")
-        services.defer(services.outbox.deliver, ids)
+        services.defer(deliver_request, request.id, ids)
         log.info("account requested", extra={"reference": request.reference})
+
+    def deliver_request(request_id: int, ids: list[int]) -> None:
+        services.outbox.deliver(ids)
+        desk().remember_people(request_id)
 
     app.view(ui.REQUEST_VIEW)(request_submitted)
     registry.views.add(ui.REQUEST_VIEW)
