@@ -232,9 +232,11 @@ class TrainingDesk(Desk):
         # Line managers, once per person and campaign, when the training is overdue by the set number of days.
         escalations = []
         with Session(self.engine, expire_on_commit=False) as session:
+            already = set(session.exec(select(Nudge.subject, Nudge.staff_id).where(Nudge.kind == "escalation")).all())
             for assignment, person in rows:
                 campaign = by_id[assignment.campaign_id]
-                if (today - campaign.due_date).days < self.settings.training_escalate_days:
+                if (today - campaign.due_date).days < self.settings.training_escalate_days or \
+                        (str(campaign.id), person.id) in already:
                     continue
                 manager = next((m for m in staff.manager_chain(session, person) if m.active and m.slack_user_id), None)
                 if manager is None:
