@@ -48,15 +48,17 @@ def register(app, services) -> None:
     client = services.client
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
-        from bot.reports import open_cases_for
+        from bot.reports import open_cases_for, reports_by
         from bot.staff import roles_of_user
         from handlers.training.blocks import progress_blocks
-        from handlers.reports.blocks import home_case_lines
+        from handlers.reports.blocks import home_case_lines, home_my_reports
 
         try:
             services.cases.identify(user_id)
             with Session(services.engine) as session:
-                extra = home_case_lines(open_cases_for(session, user_id), services.settings.working_time.zone)
+                zone = services.settings.working_time.zone
+                extra = home_case_lines(open_cases_for(session, user_id), zone)
+                extra += home_my_reports(reports_by(session, user_id, limit=5), zone)
                 roles = roles_of_user(session, user_id)
                 if roles & {"hr", "comms"}:
                     extra += progress_blocks(services.training.progress(session), can_start="hr" in roles)

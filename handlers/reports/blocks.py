@@ -283,3 +283,13 @@ def home_case_lines(cases: list[Report], zone: ZoneInfo = DISPLAY_ZONE) -> list[
              f"{STATUS_LABELS.get(c.status, c.status)} · since {when(c.created_at, zone)}" for c in cases]
     return [DividerBlock().to_dict(), HeaderBlock(text=PlainTextObject(text="Cases you handle")).to_dict()] + [
         SectionBlock(text=MarkdownTextObject(text=piece)).to_dict() for piece in split_text("\n".join(lines))]
+
+
+def home_my_reports(reports: list[Report], zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:
+    """A reporter's own recent reports and where they have got to (their details stay out of the tab)."""
+    if not reports:
+        return []
+    lines = [f"• *{r.reference}* · {escape(KINDS.get(r.kind, r.kind))} · {STATUS_LABELS.get(r.status, r.status)} · "
+             f"{when(r.created_at, zone)}" for r in reports]
+    return [DividerBlock().to_dict(), HeaderBlock(text=PlainTextObject(text="Your reports")).to_dict(),
+            SectionBlock(text=MarkdownTextObject(text="\n".join(lines))).to_dict()]

@@ -306,6 +306,9 @@ def test_app_home_lists_the_cases_a_handler_has(council):
     council.event({"type": "app_home_opened", "user": "UOTHER", "tab": "home"})
     other = council.fake.wait_for("views.publish", 2)[1]
     assert reference not in other.text
+    council.event({"type": "app_home_opened", "user": "USAM", "tab": "home"})
+    reporter = council.fake.wait_for("views.publish", 3)[2]
+    assert "Your reports" in reporter.text and reference in reporter.text and "Cases you handle" not in reporter.text
     council.action(rq.block_action("home_report", "report", user="UOTHER"))
     assert council.fake.wait_for("views.open")[0].json("view")["callback_id"] == "report_submit"
 
