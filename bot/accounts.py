@@ -105,39 +105,37 @@ class RequestInput:
     training_confirmed: bool
 
 
-def validate(data: RequestInput, directorates: list[str] | None, requester: str) -> dict[str, str]:
+# Free-text fields: (name, longest allowed, what to say when it is empty)
+TEXT_FIELDS = (
+    ("handle", 100, "Give the account's proposed name or handle, such as @NottsLibraries."),
+    ("service", 200, "Say which service the account is for."),
+    ("purpose", MAX_TEXT, "Describe the purpose and audience."),
+    ("business_case", MAX_TEXT, "Describe the business case."),
+    ("monitoring_hours", 300, "Say when the account will be monitored, such as Mon–Fri 9am–5pm."),
+)
+
+
+def validate(data: RequestInput, directorates: list[str] | None) -> dict[str, str]:
+    """Errors by field name, in words the requester can act on; empty when the request can be saved."""
     errors: dict[str, str] = {}
     if data.platform not in PLATFORMS:
         errors["platform"] = "Choose the platform."
-    handle = (data.handle or "").strip()
-    if not handle:
-        errors["handle"] = "Give the account's proposed name or handle, such as @NottsLibraries."
-    elif len(handle) > 100:
-        errors["handle"] = "Keep the name or handle to 100 characters."
-    if not (data.service or "").strip():
-        errors["service"] = "Say which service the account is for."
-    elif len(data.service) > 200:
-        errors["service"] = "Keep the service name to 200 characters."
+    for name, limit, missing in TEXT_FIELDS:
+        value = (getattr(data, name) or "").strip()
+        if not value:
+            errors[name] = missing
+        elif len(value) > limit:
+            errors[name] = f"Please keep this to {limit:,} characters (it is {len(value):,})."
     directorate = (data.directorate or "").strip()
     if not directorate:
         errors["directorate"] = "Choose the directorate: its Corporate Director decides the request (para 19)."
     elif directorates is not None and directorate not in directorates:
         errors["directorate"] = "Choose a directorate from the list."
-    for name, label in (("purpose", "the purpose and audience"), ("business_case", "the business case")):
-        value = (getattr(data, name) or "").strip()
-        if not value:
-            errors[name] = f"Describe {label}."
-        elif len(value) > MAX_TEXT:
-            errors[name] = f"Please keep this to {MAX_TEXT:,} characters (it is {len(value):,})."
     people = list(dict.fromkeys(data.staff_user_ids))
     if len(people) < 2:
         errors["staff"] = "Name at least two members of staff who will run the account, so it is never left unwatched."
     elif len(people) > 10:
         errors["staff"] = "Name up to 10 people."
-    if not (data.monitoring_hours or "").strip():
-        errors["monitoring_hours"] = "Say when the account will be monitored, such as Mon–Fri 9am–5pm."
-    elif len(data.monitoring_hours) > 300:
-        errors["monitoring_hours"] = "Keep this to 300 characters."
     if not data.training_confirmed:
         errors["training"] = ("The people running the account must have completed the social media awareness "
                               "training (para 26) before it can be requested.")

@@ -17,6 +17,7 @@ nobody else learns anything about it, not even that it exists.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -305,9 +306,8 @@ class CaseDesk(Desk):
             ids.append(enqueue(session, channel=channel, text=text, blocks=blocks, purpose="report-case:channel",
                                ref_type="report", ref_id=report.id).id)
             return ids
-        members = [p for p in staff.with_role(session, target.target)]
         sent = False
-        for person in members:
+        for person in staff.with_role(session, target.target):
             user_id = self.directory.slack_id(person, session)
             if user_id:
                 blocks, text = self._case_message(session, report, private=True, header=header)
@@ -355,9 +355,7 @@ class CaseDesk(Desk):
                 ids.append(enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
                                    ts=row.sent_ts, text=text, blocks=blocks, purpose="report-case-update",
                                    ref_type="report", ref_id=report.id).id)
-            elif row.status in ("pending", "sending", "failed"):
-                import json
-
+            elif row.status == "pending":  # not sent yet: it goes out up to date
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                 .where(OutboxMessage.status == "pending")
                                 .values(text=text, blocks=json.dumps(blocks)))

@@ -96,7 +96,7 @@ def _parse(reader: csv.DictReader) -> tuple[list[_Row], list[RowError], int]:
     for record in reader:
         number = reader.line_num
 
-        def value(name: str) -> str:
+        def value(name: str, record=record) -> str:
             return (record.get(name) or "").strip()
 
         email = value("email").lower()

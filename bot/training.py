@@ -292,7 +292,7 @@ class TrainingDesk(Desk):
         for start in range(0, len(items), BATCH):
             batch = items[start:start + BATCH]
             serialised: dict[int, str | None] = {}  # one JSON text per distinct message (most are shared)
-            for *_, (text, blocks) in batch:
+            for *_, (_, blocks) in batch:
                 if id(blocks) not in serialised:
                     serialised[id(blocks)] = json.dumps(blocks) if blocks is not None else None
             with Session(self.engine) as session:

@@ -76,7 +76,7 @@ def register(app, services) -> None:
         data = RequestInput(**values)
         with Session(services.engine) as session:
             choices = accounts.directorates(session) or None
-        errors = accounts.validate(data, choices, body["user"]["id"])
+        errors = accounts.validate(data, choices)
         if errors:
             ack(response_action="errors", errors={ui.FIELD_BLOCKS[k]: v for k, v in errors.items()})
             return
