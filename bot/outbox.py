@@ -108,8 +108,25 @@ class Outbox:
         ids = list(message_ids)
         for start in range(0, len(ids), CLAIM_CHUNK):
             for message in self._claim(ids[start:start + CLAIM_CHUNK]):
-                self._send_claimed(message, report)
+                if self._still_ours(message):
+                    self._send_claimed(message, report)
         return report
+
+    def _still_ours(self, message: OutboxMessage) -> bool:
+        """A claim older than half the timeout (a chunk slowed by rate limits) is renewed before sending, and
+        only if no other process has taken the message over in the meantime."""
+        claimed_at = _aware(message.claimed_at)
+        now = self.clock()
+        if claimed_at is None or now - claimed_at < CLAIM_TIMEOUT / 2:
+            return True
+        table = OutboxMessage.__table__
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            renewed = connection.execute(update(table).where(table.c.id == message.id)
+                                         .where(table.c.status == "sending")
+                                         .where(table.c.attempts == message.attempts)
+                                         .values(claimed_at=now)).rowcount == 1
+        message.claimed_at = now
+        return renewed
 
     def _send_claimed(self, message: OutboxMessage, report: DeliveryReport) -> None:
         try:

@@ -57,3 +57,38 @@ def test_an_outbox_message_is_sent_once_when_several_deliverers_race(engine):
         assert sum(sent) == 5
         texts = sorted(call.params["text"] for call in fake.calls_to("chat.postMessage"))
         assert texts == [f"message {i}" for i in range(5)]
+
+
+def test_a_claim_that_has_aged_is_renewed_or_given_up(sqlite_engine):
+    """A chunk slowed by rate limits renews each claim before sending; if another process has taken the
+    message over since (its claim went stale), this one does not send it."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from bot.outbox import CLAIM_TIMEOUT, Outbox, enqueue
+    from storage.models import OutboxMessage, utcnow
+
+    class Clock:
+        now = utcnow()
+
+        def __call__(self):
+            return self.now
+
+    clock = Clock()
+    outbox = Outbox(sqlite_engine, client=None, clock=clock)
+    with Session(sqlite_engine) as session:
+        ids = [enqueue(session, channel="C1", text=f"m{n}").id for n in range(2)]
+        session.commit()
+    first, second = outbox._claim(ids)
+    clock.now += CLAIM_TIMEOUT * 0.6  # the chunk has been slow
+    assert outbox._still_ours(first)  # renewed
+    with Session(sqlite_engine) as session:  # another process took the second one over (attempts went up)
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == second.id)
+                        .values(attempts=OutboxMessage.attempts + 1, claimed_at=clock.now))
+        session.commit()
+    assert not outbox._still_ours(second)
+    with Session(sqlite_engine) as session:
+        renewed = session.get(OutboxMessage, first.id)
+    assert abs((renewed.claimed_at.replace(tzinfo=clock.now.tzinfo) - clock.now)) < timedelta(seconds=1)
