@@ -1,6 +1,7 @@
 """Run every benchmark with the README's settings and print the figures as Markdown table rows.
 
-    make bench        (about 10 minutes on a 2-core machine: hybrid retrieval embeds 10,000 passages)
+    make bench        (about 20 minutes on a 2-core machine: hybrid retrieval embeds 10,000 passages, and the
+                      nudge run sends 4 × 20,000 messages to the stand-in)
 """
 
 from __future__ import annotations
