@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import ROOT, percentile, write_results  # noqa: E402
-DEV = ROOT.parent / "shared" / "eval" / "dev_questions.jsonl"
+DEV = ROOT / "knowledge" / "eval" / "policy" / "questions.jsonl"
 
 WORDS = """council service resident customer highways pothole gritting bin collection recycling waste library
 school admissions transport parking permit planning application licence budget invoice procurement contract
@@ -131,7 +131,7 @@ def whole_process(mode: str, runs: int, policybot: str) -> dict:
                            check=True, capture_output=True)
             if run >= 2:
                 times.append(time.perf_counter() - started)
-        stdin = DEV.read_text()
+        stdin = "".join(json.loads(line)["q"] + "\n" for line in DEV.read_text().splitlines() if line.strip())
         started = time.perf_counter()
         subprocess.run([policybot, "ask", "--json", "-"], input=stdin, env=env, check=True, capture_output=True,
                        text=True)

@@ -102,8 +102,7 @@ def _human(result: dict) -> str:
     lines = [result["answer"]]
     if result["citations"]:
         lines.append("")
-        lines.append("Sources: " + "; ".join(
-            c["label"] + (f" ({c['heading']})" if c.get("heading") else "") for c in result["citations"]))
+        lines.append("Sources: " + "; ".join(c.get("cite") or c["label"] for c in result["citations"]))
     return "\n".join(lines)
 
 
@@ -143,6 +142,9 @@ def index(
         table.add_row(result.path.name, result.status, result.title or "", str(result.passages or ""),
                       style="red" if result.status == "failed" else None)
     console.print(table)
+    for result in report.results:
+        for warning in result.warnings:
+            print(f"{result.path.name}: warning: {warning}")
     for failure in report.failed:
         _err(failure.error)
     print(f"Indexed: {report.summary()}.")
@@ -156,9 +158,22 @@ def index(
         raise typer.Exit(1)
 
 
+STRUCTURES = {
+    "numbered": "numbered paragraphs, cited as \"para N\"",
+    "clauses": "numbered sections with dotted clauses, cited as \"3.2\"",
+    "headed": "heading sections, cited by heading",
+    "plain": "no headings or numbering: cited by paragraph",
+    "": "not recorded (indexed by an earlier version; run: policybot index)",
+}
+
+
 @app.command()
-def docs() -> None:
-    """List the indexed documents with their passage counts."""
+def docs(
+    outline: Annotated[Optional[str], typer.Option(
+        "--outline", metavar="TITLE",
+        help="Show what the bot will cite for one document (its title, in any case).")] = None,
+) -> None:
+    """List the indexed documents with their passage counts, or outline one document's passages."""
     from rich.table import Table
 
     from knowledge.embeddings import retrieval_description
@@ -166,21 +181,58 @@ def docs() -> None:
 
     runtime = _runtime()
     engine = _engine(runtime)
+    if outline is not None:
+        _print_outline(engine, outline)
+        return
     documents = list_documents(engine)
     console = _console()
     if not documents:
         print("No documents are indexed yet. Run: policybot index")
     else:
         table = Table(title="Indexed documents")
-        for column in ("Title", "Version", "Effective", "Passages", "Revision", "Indexed (UTC)", "Source"):
+        for column in ("Title", "Version", "Effective", "Owner", "Passages", "Revision", "Indexed (UTC)",
+                       "Source"):
             table.add_column(column)
         for document in documents:
             table.add_row(document.title, document.version or "—",
                           document.effective_date.isoformat() if document.effective_date else "—",
-                          str(document.passage_count), str(document.revision),
+                          document.owner or "—", str(document.passage_count), str(document.revision),
                           document.indexed_at.strftime("%Y-%m-%d %H:%M"), Path(document.source_path).name)
         console.print(table)
     print(f"Retrieval: {retrieval_description(runtime.settings)}")
+
+
+def _print_outline(engine, title: str) -> None:
+    """The document's metadata, structure and indexing warnings, then each passage as the bot cites it."""
+    from rich.table import Table
+
+    from knowledge.indexer import UnknownDocument, document_outlines
+
+    try:
+        outlines = document_outlines(engine, title)
+    except UnknownDocument as error:
+        raise CliError(str(error)) from None
+    console = _console()
+    for document, passages in outlines:
+        print(document.title)
+        print(f"  Source: {document.source_path}")
+        print(f"  Version: {document.version or '—'} · Effective: "
+              f"{document.effective_date.isoformat() if document.effective_date else '—'} · "
+              f"Owner: {document.owner or '—'}")
+        structure = STRUCTURES.get(document.structure, document.structure)
+        print(f"  Structure: {structure}; {len(passages)} passages")
+        warnings = document.warnings.splitlines()
+        print("  Warnings: " + ("none" if not warnings else str(len(warnings))))
+        for warning in warnings:
+            print(f"    - {warning}")
+        table = Table(show_lines=False, box=None, pad_edge=False)
+        for column, justify in (("#", "right"), ("Cited as", "left"), ("Heading", "left"),
+                                ("Context", "left"), ("Kind", "left"), ("Chars", "right")):
+            table.add_column(column, justify=justify)
+        for passage in passages:
+            table.add_row(str(passage.ordinal), passage.label, passage.heading or "—", passage.context or "—",
+                          passage.kind or "—", str(len(passage.text)))
+        console.print(table)
 
 
 # ---------------------------------------------------------------------------------------------- db
@@ -215,11 +267,18 @@ def db_current() -> None:
 
 @app.command("eval")
 def evaluate(
-    questions: Annotated[Path, typer.Argument(help='JSON lines: {"q": ..., "expect": [paragraphs] or "decline"}')],
+    questions: Annotated[Path, typer.Argument(help='JSON lines: {"q": ..., "expect": ["Title|section", ...] '
+                                                   'or "decline"}')],
+    docs: Annotated[Optional[list[Path]], typer.Option(
+        "--docs", help="Score against these documents (with the bundled ones) in a scratch index, leaving "
+                       "the bot's own index untouched. Repeatable.")] = None,
     mode: Annotated[Optional[str], typer.Option(help="lexical or hybrid (default: as configured)")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every question.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as one JSON object.")] = False,
 ) -> None:
-    """Score retrieval on a question file: hit@1, hit@3 and declines."""
+    """Score answers on a question file: hit@1, hit@3, declines, per document and two-document questions."""
+    import tempfile
+
     from knowledge.evaluation import evaluate_file
 
     runtime = _runtime()
@@ -234,18 +293,38 @@ def evaluate(
             if runtime.settings.embeddings == "none" or not semantic_available():
                 raise CliError("--mode hybrid needs embeddings: install the semantic extra or set "
                                "POLICYBOT_EMBEDDINGS=local or openai", code=2)
-    _engine(runtime)
-    runtime.ensure_indexed()
     if not questions.is_file():
         raise CliError(f"{questions}: no such file", code=2)
-    try:
-        report = evaluate_file(runtime.answerer, questions)
-    except ValueError as error:
-        raise CliError(str(error), code=2) from None
+    missing = [str(path) for path in docs or [] if not path.exists()]
+    if missing:
+        raise CliError(f"{', '.join(missing)}: no such file or folder", code=2)
+    with tempfile.TemporaryDirectory(prefix="policybot-eval-") as scratch:
+        if docs:
+            from knowledge.indexer import index_paths
+
+            url = f"sqlite:///{Path(scratch) / 'eval.db'}"
+            runtime.settings = runtime.settings.model_copy(update={"database_url": url})
+            report = index_paths(_engine(runtime), [*runtime.settings.knowledge_dirs, *docs])
+            for failure in report.failed:
+                _err(failure.error)
+        else:
+            _engine(runtime)
+            runtime.ensure_indexed()
+        try:
+            report = evaluate_file(runtime.answerer, questions)
+        except ValueError as error:
+            raise CliError(str(error), code=2) from None
+        finally:
+            runtime.engine.dispose()
+    if as_json:
+        print(json.dumps({"retrieval": runtime.answerer.retrieval_mode, **report.to_json()}))
+        return
     for line in report.lines(verbose):
         print(line)
     print(f"Retrieval: {runtime.answerer.retrieval_mode}")
     print(report.summary())
+    for line in report.table():
+        print(line)
 
 
 # ------------------------------------------------------------------------------------ Slack app

@@ -60,8 +60,10 @@ class Runtime:
     def answerer(self):
         from knowledge.answer import Answerer
         from knowledge.generate import GenerativeAnswerer
+        from knowledge.rewrite import QueryRewriter
 
-        return Answerer(self.index, GenerativeAnswerer.from_settings(self.settings))
+        return Answerer(self.index, GenerativeAnswerer.from_settings(self.settings),
+                        QueryRewriter.from_settings(self.settings))
 
     def reload_index(self) -> None:
         self.__dict__.pop("index", None)

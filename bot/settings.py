@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     port: int = Field(3000, ge=1, le=65535, validation_alias=AliasChoices("POLICYBOT_PORT", "policybot_port"))
     embeddings: Literal["local", "openai", "none"] | None = _env("POLICYBOT_EMBEDDINGS")
     embedding_model: str | None = _env("POLICYBOT_EMBEDDING_MODEL")
+    # A YAML file of the deployment's own staff words (same format as knowledge/vocabulary.yml).
+    vocabulary_file: Path | None = _env("POLICYBOT_VOCABULARY")
+    # With a model configured, questions are reworded into the documents' language before retrieval;
+    # that call gets at most this long before the plain question is used.
+    rewrite_timeout_seconds: float = Field(3.0, gt=0, le=60, validation_alias=AliasChoices(
+        "POLICYBOT_REWRITE_TIMEOUT", "policybot_rewrite_timeout"))
 
     # Where each team is reached (channel ids). A team without a channel is reached by direct message to
     # each person with its role in the staff directory.
@@ -165,12 +171,32 @@ class Settings(BaseSettings):
                 "safeguarding": self.safeguarding_channel, "ict": self.ict_channel,
                 "admin": self.admin_channel}.get(role)
 
-    @field_validator("embeddings", "knowledge_dir", mode="before")
+    @field_validator("embeddings", mode="before")
     @classmethod
     def _blank_choice_is_unset(cls, value):
         if isinstance(value, str):
             value = value.strip()
             return value.lower() or None
+        return value
+
+    @field_validator("knowledge_dir", "vocabulary_file", mode="before")
+    @classmethod
+    def _blank_path_is_unset(cls, value):
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("vocabulary_file")
+    @classmethod
+    def _readable_vocabulary(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        from knowledge.vocabulary import VocabularyError, load_terms
+
+        try:
+            load_terms(value)
+        except VocabularyError as error:
+            raise ValueError(str(error)) from None
         return value
 
     @field_validator("database_url")

@@ -11,21 +11,22 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 
-from knowledge.retrieval import Hit, KnowledgeIndex, SearchResult
+from knowledge.retrieval import INJECTION_RE, ITEM_PREFIX, Hit, KnowledgeIndex, SearchResult
 
 MAX_QUESTION_CHARS = 2000
 MAX_QUOTE_CHARS = 700
-MAX_ITEMS_QUOTED = 3
+MAX_ITEMS_QUOTED = 3  # list items quoted from a long list: the best-matching ones
+MAX_ITEMS_WHOLE = 5  # a short passage with at most this many items is quoted whole
 COMMS = "Communications and Marketing"
 
 DECLINE_TEXT = (
     "The council documents I can search don't cover that, so I can't give you an answer I can stand behind. "
-    f"For anything about social media, ask {COMMS}; for other questions (pay, leave, IT, buildings) "
+    f"You can pass the question to {COMMS}; for questions about pay, leave, IT or buildings, "
     "the intranet or the service concerned is the place to ask."
 )
 INJECTION_TEXT = (
-    "I can only answer questions about the council's Social Media Policy and related guidance, "
-    "and I don't follow instructions contained in a question. Please ask your question about the policy."
+    "I can only answer questions from the council's policies and guidance, "
+    "and I don't follow instructions contained in a question. Please ask your question about them."
 )
 
 _DOCUMENT_NAME_RE = re.compile(
@@ -64,9 +65,17 @@ class Citation:
     version: str | None = None
     passage_id: int | None = None
 
+    @property
+    def cite(self) -> str:
+        """How the answer names its source: "Dignity at Work Policy, 3.2 · What is bullying and harassment"."""
+        if self.heading and self.heading != self.section:
+            return f"{self.label} · {self.heading}"
+        return self.label
+
     def to_json(self) -> dict:
         return {"document": self.document, "section": self.section, "heading": self.heading,
-                "score": round(self.score, 4), "label": self.label, "version": self.version, "quote": self.quote}
+                "score": round(self.score, 4), "label": self.label, "cite": self.cite, "version": self.version,
+                "quote": self.quote}
 
 
 @dataclass
@@ -101,20 +110,71 @@ def _trim(text: str, limit: int = MAX_QUOTE_CHARS) -> str:
 
 
 def quote_for(hit: Hit) -> str:
-    """The passage as quoted in an answer: its lead text, and its best-matching list items when it has many."""
-    passage = hit.passage
-    items = passage.items
-    lead = _trim(passage.lead)
-    if not items:
-        return lead
-    if len(items) <= MAX_ITEMS_QUOTED:
-        chosen = list(range(len(items)))
-    else:
-        chosen = sorted(hit.best_items[:MAX_ITEMS_QUOTED]) or list(range(MAX_ITEMS_QUOTED))
-    lines = [lead] + [f"• {_trim(items[i], 400)}" for i in chosen]
-    if len(chosen) < len(items):
-        lines.append(f"• … ({len(items) - len(chosen)} more in the paragraph)")
-    return "\n".join(lines)
+    """The passage as quoted in an answer: the whole of it when it is short; otherwise the paragraphs and
+    list items that matched (each list item with the sentence that introduces it), in their order, with
+    "…" where lines are left out. A long list is trimmed to its best-matching items."""
+    lines = hit.passage.lines
+    if not lines:
+        return ""
+    is_item = [line.startswith(ITEM_PREFIX) for line in lines]
+    item_count = sum(is_item)
+    if len(hit.passage.text) <= MAX_QUOTE_CHARS and item_count <= MAX_ITEMS_WHOLE:
+        return "\n".join(lines)
+    chosen: set[int] = set()
+    budget = MAX_QUOTE_CHARS
+    items_chosen = 0
+    best = [n for n in hit.best_lines if 0 <= n < len(lines)] or [0]
+
+    def take(number: int) -> bool:
+        nonlocal budget
+        if number in chosen:
+            return True
+        size = min(len(lines[number]), 400)
+        if chosen and size > budget:
+            return False
+        chosen.add(number)
+        budget -= size
+        return True
+
+    for number in best:
+        if is_item[number]:
+            if items_chosen >= MAX_ITEMS_QUOTED:
+                continue
+            lead_in = next((n for n in range(number - 1, -1, -1) if not is_item[n]), None)
+            if lead_in is not None and not take(lead_in):
+                break
+            if not take(number):
+                break
+            items_chosen += 1
+        elif not take(number):
+            break
+    if not any(not is_item[n] for n in chosen):
+        # Items alone read oddly: lead with the passage's opening sentence when it fits.
+        take(0)
+    out: list[str] = []
+    previous = -1
+    for number in sorted(chosen):
+        if number > previous + 1 and out and not (is_item[number] and all(is_item[previous + 1:number])):
+            out.append("…")
+        line = lines[number]
+        out.append(f"{ITEM_PREFIX}{_trim(line[len(ITEM_PREFIX):], 400)}" if is_item[number] else _trim(line))
+        previous = number
+    skipped_items = item_count - sum(is_item[n] for n in chosen)
+    if skipped_items and items_chosen:
+        out.append(f"{ITEM_PREFIX}… ({skipped_items} more in the {_unit_name(hit)})")
+    elif previous < len(lines) - 1:
+        out.append("…")
+    return "\n".join(out)
+
+
+def _unit_name(hit: Hit) -> str:
+    return {"clause": "clause", "section": "section", "chunk": "passage"}.get(hit.passage.kind, "paragraph")
+
+
+def elsewhere_text(topic) -> str:
+    """The decline for a question on a topic the documents don't cover, saying where to ask instead."""
+    return (f"That sounds like a question about {topic.topic}, which the council documents I can search "
+            f"don't cover, so I can't give you an answer I can stand behind. For {topic.topic}, ask {topic.ask}.")
 
 
 def referenced_documents(hits: list[Hit], known_titles: set[str]) -> list[str]:
@@ -141,7 +201,7 @@ def citations_for(hits: list[Hit]) -> list[Citation]:
 
 
 def extractive_text(citations: list[Citation], referenced: list[str]) -> str:
-    parts = [f"{c.quote}\n— {c.label}" for c in citations]
+    parts = [f"{c.quote}\n— {c.cite}" for c in citations]
     if referenced:
         parts.append(referenced_note(referenced))
     return "\n\n".join(parts)
@@ -162,16 +222,21 @@ def _join_names(names: list[str]) -> str:
 class Answerer:
     """Answers questions from a `KnowledgeIndex`, optionally phrasing them with a language model."""
 
-    def __init__(self, index: KnowledgeIndex, generator=None):
+    def __init__(self, index: KnowledgeIndex, generator=None, rewriter=None):
         self.index = index
         self.generator = generator
+        self.rewriter = rewriter
 
     @property
     def retrieval_mode(self) -> str:
         return getattr(self.index, "retrieval_mode", "lexical")
 
     def search(self, question: str, context: str | None = None) -> SearchResult:
-        return self.index.search(question, k=3, context=context)
+        rewritten = None
+        if self.rewriter is not None and INJECTION_RE.search(question) is None:
+            asked = f"{context}\nFollow-up: {question}" if context else question
+            rewritten = self.rewriter.rewrite(asked, sorted(set(self.index.documents.values())))
+        return self.index.search(question, k=3, context=context, rewritten=rewritten)
 
     def answer(self, raw_question: str, context: str | None = None) -> Answer:
         question = clean_question(raw_question)
@@ -180,6 +245,9 @@ class Answerer:
             return Answer(question, False, INJECTION_TEXT, decline_reason="instructions",
                           retrieval=self.retrieval_mode)
         if not result.covered:
+            if result.elsewhere is not None:
+                return Answer(question, False, elsewhere_text(result.elsewhere), decline_reason="elsewhere",
+                              retrieval=self.retrieval_mode)
             return Answer(question, False, DECLINE_TEXT, decline_reason="not covered",
                           retrieval=self.retrieval_mode)
         citations = citations_for(result.hits)

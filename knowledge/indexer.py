@@ -2,7 +2,8 @@
 
 Re-indexing an unchanged file does nothing (its checksum matches); a changed file has its passages
 replaced in one transaction; a file that cannot be parsed is reported by name and leaves whatever was
-indexed before untouched.
+indexed before untouched. A document indexed before documents recorded their structure (migration 0006)
+is read again even if unchanged, so its passages gain their kind and context.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class FileResult:
     title: str = ""
     passages: int = 0
     error: str = ""
+    warnings: list[str] = field(default_factory=list)  # what the reader noticed, as recorded at indexing
 
 
 @dataclass
@@ -97,8 +99,9 @@ def index_file(engine: Engine, path: Path) -> FileResult:
         return FileResult(path, "failed", error=f"{path.name}: cannot read ({error.strerror or error})")
     with session_scope(engine) as session:
         existing = session.exec(select(Document).where(Document.source_path == source)).first()
-        if existing is not None and existing.checksum == checksum:
-            return FileResult(path, "unchanged", existing.title, existing.passage_count)
+        if existing is not None and existing.checksum == checksum and existing.structure:
+            return FileResult(path, "unchanged", existing.title, existing.passage_count,
+                              warnings=existing.warnings.splitlines())
     try:
         parsed = parse_file(path)
     except IngestError as error:
@@ -114,6 +117,9 @@ def index_file(engine: Engine, path: Path) -> FileResult:
         document.title = parsed.title
         document.version = parsed.version
         document.effective_date = parsed.effective_date
+        document.owner = parsed.owner
+        document.structure = parsed.structure
+        document.warnings = "\n".join(parsed.warnings)
         document.checksum = parsed.checksum
         document.passage_count = len(parsed.passages)
         document.indexed_at = utcnow()
@@ -121,9 +127,9 @@ def index_file(engine: Engine, path: Path) -> FileResult:
         session.flush()
         for passage in parsed.passages:
             session.add(Passage(document_id=document.id, ordinal=passage.ordinal, section=passage.section,
-                                heading=passage.heading, label=parsed.label(passage), text=passage.text,
-                                checksum=passage.checksum))
-    return FileResult(path, status, parsed.title, len(parsed.passages))
+                                heading=passage.heading, context=passage.context, kind=passage.kind,
+                                label=parsed.label(passage), text=passage.text, checksum=passage.checksum))
+    return FileResult(path, status, parsed.title, len(parsed.passages), warnings=parsed.warnings)
 
 
 def _prune(engine: Engine, folders: list[Path], present: list[Path]) -> list[FileResult]:
@@ -144,3 +150,22 @@ def _prune(engine: Engine, folders: list[Path], present: list[Path]) -> list[Fil
 def list_documents(engine: Engine) -> list[Document]:
     with session_scope(engine) as session:
         return list(session.exec(select(Document).order_by(Document.title)).all())
+
+
+class UnknownDocument(Exception):
+    """No indexed document has the title asked for; the message lists the titles there are."""
+
+
+def document_outlines(engine: Engine, title: str) -> list[tuple[Document, list[Passage]]]:
+    """Each indexed document titled `title` (in any case; two files may share a title) with its passages in
+    order."""
+    with session_scope(engine) as session:
+        documents = session.exec(select(Document).order_by(Document.title, Document.source_path)).all()
+        wanted = title.strip().casefold()
+        matches = [document for document in documents if document.title.casefold() == wanted]
+        if not matches:
+            titles = "; ".join(document.title for document in documents) or "none yet (run: policybot index)"
+            raise UnknownDocument(f"no indexed document is titled {title!r}. Indexed documents: {titles}")
+        return [(document, list(session.exec(select(Passage).where(Passage.document_id == document.id)
+                                             .order_by(Passage.ordinal)).all()))
+                for document in matches]

@@ -1,20 +1,24 @@
-"""Find the passages that answer a question.
+"""Find the passages that answer a question, across every indexed document.
 
-Lexical retrieval is BM25 (bm25s, Snowball stems) over *units*: each passage as a whole (with its heading
-as context) and each of its list items on its own, so "phishing" finds para 7 through its fifth bullet
-while the citation stays "para 7". A question is searched with its own words and, at a lower weight, the
-document vocabulary that `knowledge.vocabulary` maps staff phrasing onto.
+Lexical retrieval is BM25 (bm25s, Snowball stems) over *units*: each passage as a whole, and, where a
+passage has several lines, each of its paragraphs and list items on its own, so a question that one
+list item answers finds it while the citation stays the passage. Three fields score each unit: its body,
+its passage's headings (the heading and the headings above it) and its document's title, each with its
+own weight. A question is searched with its own words and, at a lower weight, the documents' words for
+the staff words it uses (`knowledge.vocabulary`).
 
-Whether the documents cover a question at all is judged separately from ranking (`SearchResult.covered`):
-BM25 scores do not separate covered from uncovered questions, but the share of a question's topic words
-that the documents (or the vocabulary) know does, together with whether it is about social media at all.
+Whether the documents cover a question at all is decided apart from ranking (`SearchResult.covered`),
+from signals that hold for any documents: how much of the question's weight (its words, by rarity)
+the best passage accounts for, and, with embeddings, how similar the best unit is in meaning. The
+thresholds were calibrated on several sets of council documents and questions (see the README).
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -23,20 +27,11 @@ from sqlalchemy.engine import Engine
 from knowledge import vocabulary
 from knowledge.text import stem_all, tokens, words
 
-EXPANSION_WEIGHT = 0.45
-CONTEXT_WEIGHT = 0.6
-PLATFORM_WEIGHT = 0.3
-ITEM_WEIGHT = 0.85  # a list item matched on its own counts a little less than its whole paragraph
-RELATIVE_CUTOFF = 0.45  # a passage after the first is cited only when it scores at least this share of the best
-MIN_SCORE = 0.5
-SEMANTIC_WEIGHT = 0.2
-HYBRID_CUTOFF = 0.6
-ANSWER_SIMILARITY = 0.55  # best embedding similarity at which a question is answered on that alone
-SUPPORTED_SIMILARITY = 0.15  # the least similarity at which lexical coverage can carry a question
-# Words so common across council documents that they do not, on their own, show a question is covered.
+# Words so common in council documents and staff questions that they say nothing about which passage
+# answers, nor whether any does.
 GENERIC_WORDS = frozenset(stem_all("""council county councils work working staff employee employees use used
 using new time service services people person team day week year help need know tell say find make get
-please question ask asking nottinghamshire office""".split()))
+please question ask asking office job thing someone anyone""".split()))
 
 INJECTION_RE = re.compile(
     r"ignore (?:all |any |the |your |my )?(?:previous |prior |above |earlier |system )?(?:instructions|prompts?|rules)|"
@@ -44,6 +39,39 @@ INJECTION_RE = re.compile(
     r"you are now|pretend (?:to be|you are)|act as (?:a|an|my)|jailbreak|developer mode|reveal (?:your|the) (?:prompt|instructions)|"
     r"forget (?:your|all|the) (?:instructions|rules)",
     re.IGNORECASE)
+# Requests for something other than an answer from the documents: a poem, a joke, an essay.
+TASK_RE = re.compile(r"\b(?:write|compose|make up|tell|give|generate|draft)\s+(?:me\s+|us\s+)?(?:a\s+|an\s+|some\s+)?"
+                     r"(?:\w+\s+)?(?:poem|story|joke|song|limerick|haiku|essay|rap|riddle|recipe)s?\b", re.IGNORECASE)
+ITEM_PREFIX = "• "
+CANDIDATES = 12  # passages looked at beyond the k cited, for the second-document rule
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The weights and thresholds of retrieval, in one place so they can be calibrated together."""
+
+    expansion_weight: float = 0.45   # a vocabulary term counts this much of one of the question's own words
+    unknown_span_weight: float = 0.8  # …and this much when the staff words it stands for are in no document
+    context_weight: float = 0.6      # words of the question a follow-up follows
+    rewrite_weight: float = 0.6      # words of the model's rewording of the question (when configured)
+    generic_weight: float = 0.4      # words common to all council writing ("council", "staff", "people")
+    line_weight: float = 0.85        # a paragraph or list item matched on its own, against its whole passage
+    heading_weight: float = 0.5      # the headings field, against the body
+    title_weight: float = 0.25       # the document title field, against the body
+    cutoff: float = 0.45             # a passage after the first is cited at this share of the best score
+    semantic_weight: float = 0.55    # hybrid: share of the fused score that is embedding similarity
+    hybrid_cutoff: float = 0.6
+    diversity: float = 0.6           # another document's best passage takes the last place from this share
+    document_weight: float = 0.0     # lexical: the whole document's text as a field (which document is it about)
+    centroid_weight: float = 0.2     # hybrid: similarity to the document's mean vector, against the unit's
+    unknown_weight: float = 0.5      # a word no document uses, as a share of the rarest known word's weight
+    min_support: float = 0.25        # lexical: least share of the question's weight the best passage covers
+    answer_similarity: float = 0.55  # hybrid: answered on meaning alone from this similarity
+    supported_similarity: float = 0.2 # hybrid: least similarity at which lexical support can carry it
+    hybrid_support: float = 0.0     # hybrid: the lexical support that, with that similarity, answers
+
+
+DEFAULT_TUNING = Tuning()
 
 
 @dataclass(frozen=True)
@@ -58,24 +86,39 @@ class PassageRecord:
     label: str
     text: str
     checksum: str
+    context: str = ""
+    kind: str = ""
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for line in self.text.split("\n") if line.strip()]
 
     @property
     def items(self) -> list[str]:
-        return [line[2:] for line in self.text.split("\n") if line.startswith("• ")]
+        return [line[len(ITEM_PREFIX):] for line in self.lines if line.startswith(ITEM_PREFIX)]
 
     @property
     def lead(self) -> str:
-        return "\n".join(line for line in self.text.split("\n") if not line.startswith("• "))
+        return "\n".join(line for line in self.lines if not line.startswith(ITEM_PREFIX))
+
+    @property
+    def headings(self) -> str:
+        """The passage's heading and the headings above it, outermost first."""
+        return " › ".join(part for part in (self.context, self.heading) if part)
 
 
 @dataclass(frozen=True)
 class Unit:
-    """What retrieval matches: a passage as a whole (item -1) or one of its list items."""
+    """What retrieval matches: a passage as a whole (line -1) or one of its lines (a paragraph or item)."""
 
     position: int
-    item: int
+    line: int
     lexical_text: str
     semantic_text: str
+
+    @property
+    def item(self) -> int:
+        return self.line
 
     @property
     def checksum(self) -> str:
@@ -84,37 +127,77 @@ class Unit:
 
 def iter_units(passages: list[PassageRecord]):
     for position, passage in enumerate(passages):
-        context = f"{passage.document} – {passage.heading}" if passage.heading else passage.document
-        yield Unit(position, -1, f"{passage.heading}\n{passage.text}", f"{context}: {passage.text}")
-        for item_number, item in enumerate(passage.items):
-            lead = passage.lead.split(". ")[-1][:200]
-            yield Unit(position, item_number, item, f"{context}: {lead} {item}")
+        where = " – ".join(part for part in (passage.document, passage.headings) if part)
+        yield Unit(position, -1, passage.text, f"{where}: {passage.text}")
+        lines = passage.lines
+        if len(lines) < 2:
+            continue
+        lead = ""
+        for number, line in enumerate(lines):
+            if line.startswith(ITEM_PREFIX):
+                body = line[len(ITEM_PREFIX):]
+                yield Unit(position, number, body, f"{where}: {lead[-200:]} {body}".strip())
+            else:
+                lead = line
+                yield Unit(position, number, line, f"{where}: {line}")
 
 
 @dataclass
 class Hit:
     passage: PassageRecord
     score: float
-    best_items: list[int] = field(default_factory=list)
+    best_lines: list[int] = field(default_factory=list)  # lines of the passage that matched, best first
+    position: int = -1  # the passage's place in the index
+
+    @property
+    def best_items(self) -> list[int]:
+        """The list items that matched, best first, numbered among the passage's items."""
+        item_numbers = {}
+        for number, line in enumerate(self.passage.lines):
+            if line.startswith(ITEM_PREFIX):
+                item_numbers[number] = len(item_numbers)
+        return [item_numbers[n] for n in self.best_lines if n in item_numbers]
 
 
 @dataclass
 class SearchResult:
     question: str
     hits: list[Hit]
-    coverage: float
-    on_topic: bool
+    support: float = 0.0  # the largest share of the question's weight that one of the hits accounts for
+    elsewhere: vocabulary.Topic | None = None  # a topic handled elsewhere that the question is about
     injection: bool = False
+    task: bool = False  # asks for something other than an answer from the documents (a poem, a joke)
     semantic_score: float | None = None
     covered_override: bool | None = None
+    tuning: Tuning = DEFAULT_TUNING
 
     @property
     def covered(self) -> bool:
         if self.covered_override is not None:
             return self.covered_override
-        if self.injection or not self.hits or self.hits[0].score < MIN_SCORE:
+        if self.injection or self.task or not self.hits or self.elsewhere is not None:
             return False
-        return self.coverage >= 0.6 or (self.on_topic and self.coverage >= 0.25)
+        return self.support >= self.tuning.min_support
+
+
+class _FieldIndex:
+    """BM25 over one field's texts, scored one term at a time."""
+
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        self.tokens = [tokens(text) for text in texts]
+        self.vocabulary = {token for row in self.tokens for token in row}
+        self._bm25 = None
+        if any(self.tokens):
+            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
+            self._bm25.index([row or ["\u2205"] for row in self.tokens], show_progress=False)
+        self.size = len(texts)
+
+    def scores(self, term: str) -> np.ndarray | None:
+        if self._bm25 is None or term not in self.vocabulary:
+            return None
+        return self._bm25.get_scores([term])
 
 
 class KnowledgeIndex:
@@ -122,25 +205,39 @@ class KnowledgeIndex:
 
     retrieval_mode = "lexical"
 
-    def __init__(self, passages: list[PassageRecord]):
-        import bm25s
-
+    def __init__(self, passages: list[PassageRecord], terms: tuple[vocabulary.Term, ...] | None = None,
+                 tuning: Tuning = DEFAULT_TUNING, topics: tuple[vocabulary.Topic, ...] | None = None):
         self.passages = passages
+        self.terms = terms if terms is not None else vocabulary.terms_for()
+        self.topics = topics if topics is not None else vocabulary.topics_for()
+        self.tuning = tuning
         units = list(iter_units(passages))
-        unit_tokens = [tokens(unit.lexical_text) for unit in units]
         self._unit_passage = np.asarray([unit.position for unit in units], dtype=np.int64)
-        self._unit_item = np.asarray([unit.item for unit in units], dtype=np.int64)
+        self._unit_line = np.asarray([unit.line for unit in units], dtype=np.int64)
         self._passage_starts = np.searchsorted(self._unit_passage, np.arange(len(passages))) if passages else None
-        self.vocabulary = {token for unit in unit_tokens for token in unit}
-        self._bm25 = None
-        if passages:
-            self._bm25 = bm25s.BM25(k1=1.2, b=0.75)
-            self._bm25.index(unit_tokens, show_progress=False)
-        self._domain = set(stem_all(list(vocabulary.DOMAIN_WORDS)))
+        document_ids = list(dict.fromkeys(p.document_id for p in passages))
+        self._document_titles = [next(p.document for p in passages if p.document_id == d) for d in document_ids]
+        position_of_document = {d: n for n, d in enumerate(document_ids)}
+        self._passage_document = np.asarray([position_of_document[p.document_id] for p in passages], dtype=np.int64)
+        self._body = _FieldIndex([unit.lexical_text for unit in units])
+        self._headings = _FieldIndex([p.headings for p in passages])
+        self._titles = _FieldIndex(self._document_titles)
+        self._whole = _FieldIndex(["\n".join(f"{p.headings}\n{p.text}" for p in passages if p.document_id == d)
+                                   for d in document_ids])
+        self.vocabulary = self._body.vocabulary | self._headings.vocabulary | self._titles.vocabulary
+        # What each passage says, in every field, for judging how much of a question it accounts for.
+        self._passage_terms = [set(tokens(f"{p.document}\n{p.headings}\n{p.text}")) for p in passages]
+        frequency: dict[str, int] = {}
+        for terms_of_passage in self._passage_terms:
+            for term in terms_of_passage:
+                frequency[term] = frequency.get(term, 0) + 1
+        count = max(len(passages), 1)
+        self._idf = {term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
+        self._max_idf = math.log(1 + (count + 0.5) / 0.5)
 
     @classmethod
-    def load(cls, engine: Engine) -> "KnowledgeIndex":
-        return cls(load_passages(engine))
+    def load(cls, engine: Engine, **options) -> "KnowledgeIndex":
+        return cls(load_passages(engine), **options)
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -149,93 +246,165 @@ class KnowledgeIndex:
     def documents(self) -> dict[int, str]:
         return {p.document_id: p.document for p in self.passages}
 
+    def retuned(self, **changes) -> "KnowledgeIndex":
+        """The same index with other weights or thresholds (for calibration)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        clone.tuning = replace(self.tuning, **changes)
+        return clone
+
     # ------------------------------------------------------------------------------------------ query
 
-    def weighted_terms(self, question: str, context: str | None = None) -> dict[str, float]:
+    def weighted_terms(self, question: str, context: str | None = None,
+                       rewritten: str | None = None) -> dict[str, float]:
+        tuning = self.tuning
         weights: dict[str, float] = {}
-        platform_weight = 1.0 if vocabulary.DEFINITION_RE.search(question) else PLATFORM_WEIGHT
-        for word in words(question):
-            term = stem_all([word])[0]
-            weights[term] = max(weights.get(term, 0.0), platform_weight if word in vocabulary.PLATFORM_WORDS else 1.0)
-        for expansion in vocabulary.expand(question):
-            for term in tokens(expansion):
-                weights[term] = max(weights.get(term, 0.0), EXPANSION_WEIGHT)
+        for term in tokens(question):
+            weights[term] = tuning.generic_weight if term in GENERIC_WORDS else 1.0
+        for term in tokens(rewritten or ""):
+            weights.setdefault(term, tuning.rewrite_weight)
+        for start, end, means in vocabulary.spans(question, self.terms):
+            # Staff words the documents never use ("keep an eye on") are carried by their formal words
+            # alone, at full weight; otherwise the formal words count less than the question's own.
+            unknown = not any(term in self.vocabulary for term in tokens(question[start:end]))
+            weight = tuning.unknown_span_weight if unknown else tuning.expansion_weight
+            for term in tokens(means):
+                term_weight = min(weight, tuning.generic_weight) if term in GENERIC_WORDS else weight
+                weights[term] = max(weights.get(term, 0.0), term_weight)
         if context:
             for term in tokens(context):
-                weights.setdefault(term, CONTEXT_WEIGHT)
-            for expansion in vocabulary.expand(context):
+                weights.setdefault(term, tuning.context_weight)
+            for expansion in vocabulary.expand(context, self.terms):
                 for term in tokens(expansion):
-                    weights.setdefault(term, CONTEXT_WEIGHT * EXPANSION_WEIGHT)
+                    weights.setdefault(term, tuning.context_weight * tuning.expansion_weight)
         return weights
 
     def unit_scores(self, weights: dict[str, float]) -> np.ndarray:
-        assert self._bm25 is not None
+        tuning = self.tuning
         total = np.zeros(len(self._unit_passage), dtype=np.float32)
         for term, weight in weights.items():
-            if term in self.vocabulary:
-                total += weight * self._bm25.get_scores([term])
-        return total
+            body = self._body.scores(term)
+            if body is not None:
+                total += weight * body
+            headings = self._headings.scores(term)
+            if headings is not None:
+                total += (weight * tuning.heading_weight) * headings[self._unit_passage]
+            title = self._titles.scores(term)
+            if title is not None:
+                total += (weight * tuning.title_weight) * title[self._passage_document[self._unit_passage]]
+            if tuning.document_weight:
+                whole = self._whole.scores(term)
+                if whole is not None:
+                    total += (weight * tuning.document_weight) * whole[self._passage_document[self._unit_passage]]
+        return np.where(self._unit_line >= 0, total * tuning.line_weight, total)
 
-    def coverage(self, question: str) -> tuple[float, bool]:
-        """The share of the question's topic words that the documents or the vocabulary know, and whether
-        the question is about social media at all."""
-        spans = [match.span() for rule in vocabulary.RULES for match in rule.pattern.finditer(question)]
-        content: list[tuple[str, bool]] = []
+    def question_groups(self, question: str) -> list[tuple[float, set[str]]]:
+        """The question's topic words, each with its weight (its rarity in the documents) and the terms
+        that would count as the documents saying it: its own stem and the vocabulary's words for it."""
+        matched = vocabulary.spans(question, self.terms)
+        groups: list[tuple[float, set[str]]] = []
+        seen: set[str] = set()
         for match in re.finditer(r"[A-Za-z0-9’']+", question):
-            word_list = words(match.group())
-            if not word_list:
+            found = words(match.group())
+            if not found:
                 continue
-            stem = stem_all(word_list)[0]
-            if stem in GENERIC_WORDS:
+            stem = stem_all(found)[:1][0]
+            if stem in GENERIC_WORDS or stem in seen:
                 continue
-            in_rule = any(start <= match.start() < end or start < match.end() <= end for start, end in spans)
-            content.append((stem, in_rule or stem in self.vocabulary or stem in self._domain))
-        on_topic = any(stem in self._domain for stem, _ in content) or bool(
-            re.search(r"social media|social network|online", question, re.IGNORECASE))
-        if not content:
-            return 0.0, on_topic
-        return sum(known for _, known in content) / len(content), on_topic
+            seen.add(stem)
+            alternatives = {stem}
+            for start, end, means in matched:
+                if start <= match.start() < end:
+                    alternatives.update(tokens(means))
+            if stem in self._idf:
+                weight = self._idf[stem]
+            elif known := [self._idf[t] for t in alternatives if t in self._idf]:
+                weight = max(known)
+            else:  # a word no document uses: a name, a typo, or the topic the documents lack
+                weight = self.tuning.unknown_weight * self._max_idf
+            groups.append((weight, alternatives))
+        return groups
 
-    def search(self, question: str, k: int = 3, context: str | None = None) -> SearchResult:
-        prepared = self._prepare(question, context)
-        # A follow-up ("and who decides that?") takes its topic from the question it follows.
-        coverage, on_topic = self.coverage(f"{context}\n{question}" if context else question)
-        result = SearchResult(question, [], coverage, on_topic, INJECTION_RE.search(question) is not None)
+    def support(self, groups: list[tuple[float, set[str]]], hit: Hit) -> float:
+        """The share of the question's weight that one passage accounts for."""
+        if not groups:
+            return 0.0
+        said = self._passage_terms[hit.position]
+        total = sum(weight for weight, _ in groups)
+        return sum(weight for weight, alternatives in groups if alternatives & said) / total if total else 0.0
+
+    def elsewhere(self, question: str, hits: list[Hit]) -> vocabulary.Topic | None:
+        """A topic handled elsewhere (pay, leave, parking…) that the question asks about and that none of
+        the hits mentions: the documents found share other words with the question, not its subject."""
+        said = [self._passage_terms[hit.position] for hit in hits]
+        for topic in self.topics:
+            for match in topic.pattern.finditer(question):
+                needed = {t for t in tokens(match.group()) if t not in GENERIC_WORDS}
+                if needed and not any(needed <= terms for terms in said):
+                    return topic
+        return None
+
+    def search(self, question: str, k: int = 3, context: str | None = None,
+               rewritten: str | None = None) -> SearchResult:
+        """The best passages for `question` (a follow-up searched with the question it follows as
+        `context`; `rewritten` is the question in the documents' wording, searched beside it)."""
+        prepared = self._prepare(f"{question}\n{rewritten}" if rewritten else question, context)
+        result = SearchResult(question, [], injection=INJECTION_RE.search(question) is not None,
+                              task=TASK_RE.search(question) is not None, tuning=self.tuning)
         if not self.passages:
             return result
-        weights = self.weighted_terms(question, context)
+        weights = self.weighted_terms(question, context, rewritten)
         lexical = self.unit_scores(weights) if weights else np.zeros(len(self._unit_passage), dtype=np.float32)
-        lexical = np.where(self._unit_item >= 0, lexical * ITEM_WEIGHT, lexical)
-        self._score(result, lexical, prepared)
+        self._score(result, lexical, prepared, k)
+        # A follow-up ("and who decides that?") takes its topic from the question it follows.
+        groups = self.question_groups(f"{context}\n{question}" if context else question)
+        if rewritten:  # the documents' wording of the question may show better that they cover it
+            groups_rewritten = self.question_groups(rewritten)
+        result.support = max((max(self.support(groups, hit),
+                                  self.support(groups_rewritten, hit) if rewritten else 0.0)
+                              for hit in result.hits), default=0.0)
+        result.elsewhere = self.elsewhere(question, result.hits)
+        self._decide(result)
         return result
 
     def _prepare(self, question: str, context: str | None):
         """Start any work the ranking needs besides BM25 (the hybrid index embeds the question)."""
         return None
 
-    def _score(self, result: SearchResult, lexical: np.ndarray, prepared) -> None:
+    def _score(self, result: SearchResult, lexical: np.ndarray, prepared, k: int) -> None:
         if lexical.max(initial=0.0) > 0:
-            result.hits = self._rank(lexical, 3)
+            result.hits = self._rank(lexical, k, self.tuning.cutoff)
 
-    def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float = RELATIVE_CUTOFF) -> list[Hit]:
+    def _decide(self, result: SearchResult) -> None:
+        """Lexical declines use `support` alone (see `SearchResult.covered`)."""
+
+    def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float) -> list[Hit]:
         passage_scores = np.maximum.reduceat(unit_scores, self._passage_starts)
-        count = min(max(k, 1), len(passage_scores))
-        # The k best without sorting every passage: all scores at least the k-th best, ties kept in order.
+        count = min(max(k, 1) + CANDIDATES, len(passage_scores))
+        # The best few without sorting every passage: all scores at least the count-th best, ties in order.
         threshold = np.partition(passage_scores, len(passage_scores) - count)[len(passage_scores) - count]
         candidates = np.flatnonzero(passage_scores >= threshold)
-        order = candidates[np.argsort(-passage_scores[candidates], kind="stable")][:count]
+        ranked = candidates[np.argsort(-passage_scores[candidates], kind="stable")][:count]
+        best = float(passage_scores[ranked[0]]) if len(ranked) else 0.0
+        ranked = [int(p) for p in ranked if passage_scores[p] > 0]
+        order = [p for p in ranked if passage_scores[p] >= cutoff * best][:max(k, 1)]
+        # A question can span documents ("photos of children for a press release"): when every passage
+        # chosen comes from one document, the best passage of another takes the last place if it scores
+        # close enough to the best.
+        if order and len({self._passage_document[p] for p in order}) == 1:
+            other = next((p for p in ranked if self._passage_document[p] != self._passage_document[order[0]]), None)
+            if other is not None and passage_scores[other] >= self.tuning.diversity * best:
+                order = (order if len(order) < max(k, 1) else order[:-1]) + [other]
+                order.sort(key=lambda p: -passage_scores[p])
         hits: list[Hit] = []
-        best = float(passage_scores[order[0]]) if len(order) else 0.0
         for position in order:
             score = float(passage_scores[position])
-            if score <= 0 or (hits and score < cutoff * best):
-                break
             start = self._passage_starts[position]
             end = self._passage_starts[position + 1] if position + 1 < len(self.passages) else len(unit_scores)
-            units = range(start, end)
-            item_units = [u for u in units if self._unit_item[u] >= 0 and unit_scores[u] > 0]
-            item_units.sort(key=lambda u: -unit_scores[u])
-            hits.append(Hit(self.passages[position], score, [int(self._unit_item[u]) for u in item_units]))
+            line_units = [u for u in range(start, end) if self._unit_line[u] >= 0 and unit_scores[u] > 0]
+            line_units.sort(key=lambda u: -unit_scores[u])
+            hits.append(Hit(self.passages[position], score, [int(self._unit_line[u]) for u in line_units],
+                            int(position)))
         return hits
 
 
@@ -248,8 +417,10 @@ def load_passages(engine: Engine) -> list[PassageRecord]:
         rows = session.exec(select(Passage, Document).join(Document, Passage.document_id == Document.id)
                             .order_by(Document.title, Document.id, Passage.ordinal)).all()
     return [PassageRecord(id=p.id, document_id=d.id, document=d.title, version=d.version,
-                          numbered=p.label.endswith(f"para {p.section}"), section=p.section, heading=p.heading,
-                          label=p.label, text=p.text, checksum=p.checksum) for p, d in rows]
+                          numbered=(getattr(p, "kind", "") == "paragraph") or p.label.endswith(f"para {p.section}"),
+                          section=p.section, heading=p.heading, label=p.label, text=p.text, checksum=p.checksum,
+                          context=getattr(p, "context", "") or "", kind=getattr(p, "kind", "") or "")
+            for p, d in rows]
 
 
 @lru_cache(maxsize=1)
@@ -262,20 +433,28 @@ def _embedding_pool():
 class HybridIndex(KnowledgeIndex):
     """BM25 and sentence embeddings together.
 
-    Each unit's score is `SEMANTIC_WEIGHT` × its embedding similarity (rescaled so the query's median unit
+    Each unit's score is `semantic_weight` × its embedding similarity (rescaled so the query's median unit
     is 0 and its best is 1) plus the rest × its BM25 score (divided by the query's best). Whether to answer
-    is decided on the best raw similarity, which separates covered from uncovered questions better than any
-    BM25 figure, backed by the lexical coverage test for questions in between (see README).
+    is decided on the best raw similarity together with the lexical support (see README).
     """
 
     retrieval_mode = "hybrid"
 
-    def __init__(self, passages: list[PassageRecord], embedder, unit_vectors: np.ndarray):
-        super().__init__(passages)
+    def __init__(self, passages: list[PassageRecord], embedder, unit_vectors: np.ndarray, **options):
+        super().__init__(passages, **options)
         if len(unit_vectors) != len(self._unit_passage):
             raise ValueError(f"{len(unit_vectors)} vectors for {len(self._unit_passage)} retrieval units")
         self.embedder = embedder
         self._vectors = np.ascontiguousarray(unit_vectors, dtype=np.float32)
+        # Each document's mean unit vector: what the document as a whole is about.
+        unit_document = self._passage_document[self._unit_passage]
+        centroids = np.zeros((len(self._document_titles), self._vectors.shape[1] if len(self._vectors) else 1),
+                             dtype=np.float32)
+        if len(self._vectors):
+            np.add.at(centroids, unit_document, self._vectors)
+            centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-6)
+        self._centroids = centroids
+        self._unit_document = unit_document
 
     def warm(self) -> None:
         """For long-running processes: load what makes each question fastest to embed."""
@@ -287,18 +466,28 @@ class HybridIndex(KnowledgeIndex):
         query = f"{context} {question}" if context else question
         return _embedding_pool().submit(self.embedder.embed, [query])
 
-    def _score(self, result: SearchResult, lexical: np.ndarray, prepared) -> None:
+    def _score(self, result: SearchResult, lexical: np.ndarray, prepared, k: int) -> None:
+        tuning = self.tuning
         query_vector = prepared.result()[0]
         similarity = self._vectors @ query_vector
         best_similarity = float(similarity.max())
         median = float(np.median(similarity))
         dense = np.clip((similarity - median) / max(best_similarity - median, 1e-6), 0.0, 1.0)
-        dense = np.where(self._unit_item >= 0, dense * ITEM_WEIGHT, dense)
+        dense = np.where(self._unit_line >= 0, dense * tuning.line_weight, dense)
         top_lexical = float(lexical.max(initial=0.0))
         sparse = lexical / top_lexical if top_lexical > 0 else lexical
-        fused = SEMANTIC_WEIGHT * dense + (1 - SEMANTIC_WEIGHT) * sparse
-        result.hits = self._rank(fused.astype(np.float32), 3, cutoff=HYBRID_CUTOFF)
+        fused = tuning.semantic_weight * dense + (1 - tuning.semantic_weight) * sparse
+        if tuning.centroid_weight and len(self._centroids) > 1:
+            about = self._centroids @ query_vector
+            about = (about - about.min()) / max(float(about.max() - about.min()), 1e-6)
+            fused = fused + tuning.centroid_weight * about[self._unit_document]
+        result.hits = self._rank(fused.astype(np.float32), k, tuning.hybrid_cutoff)
         result.semantic_score = best_similarity
-        lexical_ok = bool(result.hits) and (result.coverage >= 0.6 or (result.on_topic and result.coverage >= 0.25))
-        result.covered_override = not result.injection and bool(result.hits) and (
-            best_similarity >= ANSWER_SIMILARITY or (lexical_ok and best_similarity >= SUPPORTED_SIMILARITY))
+
+    def _decide(self, result: SearchResult) -> None:
+        tuning = self.tuning
+        similarity = result.semantic_score or 0.0
+        result.covered_override = not (result.injection or result.task) and bool(result.hits) \
+            and result.elsewhere is None and (
+            similarity >= tuning.answer_similarity
+            or (similarity >= tuning.supported_similarity and result.support >= tuning.hybrid_support))

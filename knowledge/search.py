@@ -7,14 +7,17 @@ from sqlalchemy.engine import Engine
 from bot.settings import Settings
 from knowledge.embeddings import make_embedder, unit_vectors
 from knowledge.retrieval import HybridIndex, KnowledgeIndex, iter_units, load_passages
+from knowledge.vocabulary import terms_for, topics_for
 
 
 def build_index(engine: Engine, settings: Settings) -> KnowledgeIndex:
     """Lexical, or hybrid when embeddings are configured: stored vectors are loaded, and any unit that
     has none yet (a document indexed before embeddings were switched on) is embedded now."""
     passages = load_passages(engine)
+    extra = str(settings.vocabulary_file) if settings.vocabulary_file else None
+    terms, topics = terms_for(extra), topics_for(extra)
     embedder = make_embedder(settings)
     if embedder is None or not passages:
-        return KnowledgeIndex(passages)
+        return KnowledgeIndex(passages, terms=terms, topics=topics)
     vectors, _ = unit_vectors(engine, embedder, list(iter_units(passages)))
-    return HybridIndex(passages, embedder, vectors)
+    return HybridIndex(passages, embedder, vectors, terms=terms, topics=topics)

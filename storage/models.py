@@ -22,6 +22,11 @@ class Document(SQLModel, table=True):
     title: str = Field(max_length=300)
     version: str | None = Field(default=None, max_length=100)
     effective_date: date | None = None
+    # Server defaults let rows indexed before these columns existed migrate; such rows are read again.
+    owner: str | None = Field(default=None, max_length=200)
+    structure: str = Field(default="", max_length=16,  # numbered, clauses, headed or plain
+                           sa_column_kwargs={"server_default": ""})
+    warnings: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # one a line
     checksum: str = Field(max_length=64)
     revision: int = 1
     passage_count: int = 0
@@ -29,7 +34,8 @@ class Document(SQLModel, table=True):
 
 
 class Passage(SQLModel, table=True):
-    """A citable passage: a numbered paragraph, or for unnumbered documents a heading section."""
+    """A citable passage: a numbered paragraph, a dotted clause, a heading section or, for a document with no
+    structure, a paragraph."""
 
     __tablename__ = "passage"
     __table_args__ = (UniqueConstraint("document_id", "ordinal", name="uq_passage_document_ordinal"),)
@@ -40,6 +46,10 @@ class Passage(SQLModel, table=True):
     ordinal: int
     section: str = Field(max_length=100)
     heading: str = Field(default="", max_length=300)
+    context: str = Field(default="", max_length=600,  # the headings above `heading`, joined with " › "
+                         sa_column_kwargs={"server_default": ""})
+    kind: str = Field(default="", max_length=16,  # paragraph, clause, section or chunk
+                      sa_column_kwargs={"server_default": ""})
     label: str = Field(max_length=500)
     text: str = Field(sa_column=Column(Text, nullable=False))
     checksum: str = Field(max_length=64, index=True)

@@ -16,9 +16,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 POLICY_FILE = ROOT / "knowledge" / "documents" / "social-media-policy.txt"
-DEV_QUESTIONS = SHARED / "eval" / "dev_questions.jsonl"
+EVAL_DIR = ROOT / "knowledge" / "eval"
+DEV_QUESTIONS = EVAL_DIR / "policy" / "questions.jsonl"
+KB_DEV_DOCS = EVAL_DIR / "kb-dev" / "docs"
+KB_DEV_QUESTIONS = EVAL_DIR / "kb-dev" / "questions.jsonl"
 STAFF_QUESTIONS = ROOT / "tests" / "data" / "staff_questions.jsonl"
 PG_ENV = "POLICYBOT_TEST_DATABASE_URL"
 
@@ -124,17 +126,36 @@ def sqlite_engine(tmp_path):
     engine.dispose()
 
 
+def parsed_records(paths) -> list:
+    """Documents parsed and turned into the records retrieval uses, without a database."""
+    from knowledge.ingest import parse_file
+    from knowledge.retrieval import PassageRecord
+
+    records = []
+    for number, path in enumerate(paths, start=1):
+        document = parse_file(path)
+        records.extend(PassageRecord(id=number * 10_000 + p.ordinal, document_id=number, document=document.title,
+                                     version=document.version, numbered=p.kind == "paragraph", section=p.section,
+                                     heading=p.heading, label=document.label(p), text=p.text, checksum=p.checksum,
+                                     context=p.context, kind=p.kind)
+                       for p in document.passages)
+    return records
+
+
 @pytest.fixture(scope="session")
 def policy_index():
     """The bundled policy, parsed and indexed in memory (no database), for retrieval tests."""
-    from knowledge.ingest import parse_file
-    from knowledge.retrieval import KnowledgeIndex, PassageRecord
+    from knowledge.retrieval import KnowledgeIndex
 
-    document = parse_file(POLICY_FILE)
-    records = [PassageRecord(id=p.ordinal, document_id=1, document=document.title, version=None, numbered=True,
-                             section=p.section, heading=p.heading, label=document.label(p), text=p.text,
-                             checksum=p.checksum) for p in document.passages]
-    return KnowledgeIndex(records)
+    return KnowledgeIndex(parsed_records([POLICY_FILE]))
+
+
+@pytest.fixture(scope="session")
+def kb_index():
+    """The policy and the three kb-dev documents (PDF, Markdown, Word), indexed in memory."""
+    from knowledge.retrieval import KnowledgeIndex
+
+    return KnowledgeIndex(parsed_records([POLICY_FILE, *sorted(KB_DEV_DOCS.iterdir())]))
 
 
 # ------------------------------------------------------------------------------------------------ Slack

@@ -18,7 +18,7 @@ def test_questions_votes_and_handoffs_are_recorded(engine, policy_index):
     asked = answer_and_record(engine, answerer, "Who approves a new Facebook page?", surface="slash", user_id="U1")
     declined = answer_and_record(engine, answerer, "How much sick pay do I get?", surface="dm", user_id="U2")
     assert asked.question.id and asked.question.citations.startswith("19")
-    assert not declined.question.answered and declined.question.decline_reason == "not covered"
+    assert not declined.question.answered and declined.question.decline_reason == "elsewhere"  # sick pay
 
     assert record_vote(engine, asked.question.id, "U1", True)[1] is True
     assert record_vote(engine, asked.question.id, "U1", True)[1] is False  # same vote again: no change

@@ -133,7 +133,8 @@ def test_a_report_saved_before_a_crash_is_routed_and_delivered_later(council):
     with Session(council.services.engine) as session:  # the receipt of another case, queued but never sent
         from bot.outbox import enqueue
 
-        enqueue(session, channel="USAM", text="queued before the crash", purpose="report-update")
+        queued = enqueue(session, channel="USAM", text="queued before the crash", purpose="report-update")
+        queued.next_attempt_at = council.clock.now  # queued at the test's time, not the machine's
         session.commit()
     assert council.fake.calls_to("chat.postMessage") == []
     council.clock.now += timedelta(seconds=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.answer import DECLINE_TEXT, INJECTION_TEXT, Answerer, QuestionError, clean_question
+from knowledge.answer import INJECTION_TEXT, Answerer, QuestionError, clean_question
 from knowledge.evaluation import evaluate_file
 from tests.conftest import DEV_QUESTIONS
 
@@ -29,7 +29,6 @@ def test_the_demo_question_cites_para_19(answerer):
     ("Can I put up pictures of the kids from the fun day?", "16"),
     ("could I get sued?", "21"),
     ("I clicked a dodgy link in a DM on the team's Twitter, is that one of the risks?", "7"),
-    ("Does anyone keep an eye on what people say about the council online?", "31"),
     ("Will I get sacked for a bad post?", "24"),
     ("Where can I do the social media e-learning?", "26"),
     ("Our post has gone viral for the wrong reasons, who helps?", "30"),
@@ -40,13 +39,17 @@ def test_staff_phrasing_finds_policy_wording(answerer, question, section):
     assert section in [c.section for c in answer.citations[:3]]
 
 
-@pytest.mark.parametrize("question", ["How much sick pay do I get?", "How do I book annual leave?",
-                                      "Can you write me a poem about spreadsheets?",
-                                      "Where is the nearest car park to County Hall?"])
-def test_uncovered_questions_are_declined_with_a_pointer(answerer, question):
+@pytest.mark.parametrize("question,pointer", [
+    ("How much sick pay do I get?", "For sickness absence, ask your line manager"),
+    ("How do I book annual leave?", "For annual leave and working time, ask your line manager"),
+    ("Where is the nearest car park to County Hall?", "For parking and getting to work, ask Facilities"),
+    ("Can you write me a poem about spreadsheets?", "You can pass the question to Communications and Marketing"),
+    ("What is the weather like in Lisbon?", "You can pass the question to Communications and Marketing"),
+])
+def test_uncovered_questions_are_declined_with_a_pointer(answerer, question, pointer):
     answer = answerer.answer(question)
     assert not answer.answered and answer.citations == []
-    assert answer.answer == DECLINE_TEXT and "Communications and Marketing" in answer.answer
+    assert "can't give you an answer I can stand behind" in answer.answer and pointer in answer.answer
 
 
 def test_instructions_in_a_question_are_not_followed(answerer):
@@ -94,3 +97,73 @@ def test_dev_set_figures_in_lexical_mode(answerer):
     assert report.hit3 >= 0.80
     assert report.declined_out_of_scope == len(report.out_of_scope)
     assert report.answered_in_scope >= len(report.in_scope) - 1
+
+
+# ------------------------------------------------------------------------- several documents (kb-dev)
+
+@pytest.fixture
+def kb_answerer(kb_index):
+    return Answerer(kb_index)
+
+
+def test_a_clause_is_cited_with_its_section_heading_and_quoted_whole(kb_answerer):
+    answer = kb_answerer.answer("a guy on my team keeps taking the mick out of my accent, says its just banter")
+    first = answer.citations[0]
+    assert (first.document, first.section) == ("Dignity at Work Policy", "3.4")
+    assert first.cite == "Dignity at Work Policy, 3.4 · What is bullying and harassment"
+    assert "mimicking someone’s accent" in first.quote
+    assert "— Dignity at Work Policy, 3.4 · What is bullying and harassment" in answer.answer
+
+
+def test_sub_points_of_a_paragraph_are_quoted_with_it(kb_answerer):
+    answer = kb_answerer.answer("a journo from the echo just rang my mobile asking about the school bus cuts, "
+                                "what do i say to him??")
+    first = answer.citations[0]
+    assert first.cite == "Media Relations Protocol, para 5 · Who may speak to the media"
+    lines = first.quote.splitlines()
+    assert lines[0].startswith("If a journalist contacts you directly")
+    assert [line[:5] for line in lines[1:]] == ["• (a)", "• (b)", "• (c)", "• (d)"]
+
+
+def test_a_long_section_is_quoted_where_it_matches_not_from_its_start(kb_index):
+    from knowledge.answer import MAX_QUOTE_CHARS, quote_for
+
+    result = kb_index.search("does a subject access request have to be in writing or can they ask on the phone")
+    hit = next(h for h in result.hits if h.passage.section == "Subject access requests")
+    assert len(hit.passage.text) > MAX_QUOTE_CHARS
+    quote = quote_for(hit)
+    assert "doesn't have to be in writing" in quote
+    assert len(quote) <= MAX_QUOTE_CHARS + 50
+
+
+def test_a_question_on_a_topic_handled_elsewhere_is_declined_with_where_to_ask(kb_answerer):
+    answer = kb_answerer.answer("how do i claim mileage for driving to the press launch in skegness")
+    assert not answer.answered and answer.citations == []
+    assert answer.decline_reason == "elsewhere"
+    assert "expenses and mileage" in answer.answer and "intranet" in answer.answer
+
+
+def test_a_request_for_a_poem_is_not_answered_from_the_documents(kb_answerer):
+    answer = kb_answerer.answer("Can you write me a poem about spreadsheets?")
+    assert not answer.answered
+
+
+def test_a_topic_the_documents_do_cover_is_answered(tmp_path):
+    from knowledge.retrieval import KnowledgeIndex
+    from tests.conftest import parsed_records
+
+    path = tmp_path / "expenses.md"
+    path.write_text("# Travel and Expenses Procedure\n\n## Mileage\n\nStaff who drive their own car on council "
+                    "business claim mileage at 45p a mile through the expenses system within three months.\n",
+                    encoding="utf-8")
+    answer = Answerer(KnowledgeIndex(parsed_records([path]))).answer("how do i claim mileage for a home visit")
+    assert answer.answered and answer.citations[0].section == "Mileage"
+
+
+def test_multi_document_figures_in_lexical_mode(kb_answerer):
+    from tests.conftest import KB_DEV_QUESTIONS
+
+    report = evaluate_file(kb_answerer, KB_DEV_QUESTIONS)
+    assert report.hit3 >= 0.70, report.summary()
+    assert report.declined_out_of_scope >= 11, report.summary()
+    assert report.answered_in_scope >= 58, report.summary()

@@ -61,18 +61,19 @@ def test_reindexing_embeds_only_what_changed(engine, tmp_path, local, monkeypatc
     monkeypatch.setattr(embeddings, "make_embedder", lambda settings: counting)
     settings = load_settings(embeddings="local")
     first = refresh_embeddings(engine, settings)
-    assert first == f"Embeddings ({local.name}): 59 computed, 0 reused"  # 32 paragraphs and 27 list items
-    assert len(counting.texts) == 59
-    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 0 computed, 59 reused"
-    assert len(counting.texts) == 59
+    # 32 paragraphs, and the 27 list items and 6 opening sentences of the paragraphs that have lists
+    assert first == f"Embeddings ({local.name}): 65 computed, 0 reused"
+    assert len(counting.texts) == 65
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 0 computed, 65 reused"
+    assert len(counting.texts) == 65
     path.write_text(path.read_text(encoding="utf-8").replace("relevant Corporate Director.",
                                                              "relevant Corporate Director or their deputy."),
                     encoding="utf-8")
     index_paths(engine, [path])
-    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 1 computed, 58 reused"
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 1 computed, 64 reused"
     assert "their deputy" in counting.texts[-1]
     index = build_index(engine, settings)
-    assert index.retrieval_mode == "hybrid" and len(counting.texts) == 60  # start-up loads, embeds nothing
+    assert index.retrieval_mode == "hybrid" and len(counting.texts) == 66  # start-up loads, embeds nothing
     result = index.search("Who has to approve a new council Facebook page?")
     assert result.covered and result.hits[0].passage.section == "19"
     assert not index.search("How much sick pay do I get?").covered
@@ -93,10 +94,11 @@ def test_openai_compatible_embeddings(engine, tmp_path):
         shutil.copy(POLICY_FILE, tmp_path / "policy.txt")
         index_paths(engine, [tmp_path / "policy.txt"])
         assert refresh_embeddings(engine, settings) == \
-            "Embeddings (openai:text-embedding-3-small): 59 computed, 0 reused"
+            "Embeddings (openai:text-embedding-3-small): 65 computed, 0 reused"
         index = build_index(engine, settings)
         assert index.retrieval_mode == "hybrid"
-        assert index.search("who approves a new council facebook account").hits[0].passage.section == "19"
+        # The stand-in's vectors are hashed words, not meanings: the passage is found, not necessarily first.
+        assert "19" in [h.passage.section for h in index.search("who approves a new council facebook account").hits]
 
         server.embed_handler = None  # the fake now answers 500 for embeddings
         with pytest.raises(EmbeddingError, match="the embeddings endpoint failed"):
