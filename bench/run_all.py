@@ -13,6 +13,8 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 RUNS = [
+    ["quality.py"],
+    ["indexing.py"],
     ["retrieval.py", "--mode", "lexical"],
     ["retrieval.py", "--mode", "hybrid", "--runs", "10"],
     ["slack_latency.py", "--rounds", "10", "--mentions", "100"],

@@ -358,6 +358,9 @@ class AccountDesk(Desk):
         with Session(self.engine, expire_on_commit=False) as session:
             self._comms_only(session, user_id)
             request = self._load(session, request_id, version)
+            if request.requester_user_id == user_id:
+                raise AccountError(f"You asked for {request.reference}, so another member of Communications and "
+                                   "Marketing must review it. Nothing has changed.")
             if request.status != "comms_review":
                 raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}; "
                                    "it can be recommended only while Comms are reviewing it.")
@@ -495,6 +498,9 @@ class AccountDesk(Desk):
                 if user_id not in self.deciders(session, request):
                     raise AccountError(f"Only the Corporate Director for {request.directorate} can decide this "
                                        "(para 19). Nothing has changed.")
+                if approve and request.requester_user_id == user_id:
+                    raise AccountError(f"You asked for {request.reference}, so you cannot approve it yourself: a "
+                                       "deputy named for your directorate must decide it. Nothing has changed.")
                 expected, status = {"director_review"}, "approved" if approve else "rejected"
             self._claim(session, request, expected, status=status, decided_by=user_id, decided_at=now,
                         decision_reason=reason)

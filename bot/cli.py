@@ -449,17 +449,20 @@ def staff_show(email: Annotated[str, typer.Argument(help="The person's email add
         if person is None:
             raise CliError(f"nobody with the email {email} is in the staff directory", code=1)
         info = describe(session, person)
+    from rich.markup import escape
+
     console = _console()
     status = "active" if info["active"] else f"LEFT on {info['left_at'][:10]}"
-    console.print(f"[bold]{info['name']}[/bold] <{info['email']}> ({status})")
-    console.print(f"Directorate: {info['directorate'] or '—'}   Service: {info['service'] or '—'}")
+    # Names and services come from the HR file: printed as text, never read as rich markup.
+    console.print(f"[bold]{escape(info['name'])}[/bold] <{escape(info['email'])}> ({status})")
+    console.print(f"Directorate: {escape(info['directorate'] or '—')}   Service: {escape(info['service'] or '—')}")
     console.print("Roles: " + (", ".join(f"{r} ({ROLE_NAMES[r]})" for r in info["roles"]) or "—"))
-    console.print(f"Slack: {info['slack_user_id'] or 'not looked up yet, or not on Slack'}")
+    console.print(f"Slack: {escape(info['slack_user_id'] or 'not looked up yet, or not on Slack')}")
     if not info["manager_chain"]:
         console.print("Manager chain: none (top of the organisation)")
     for level, manager in enumerate(info["manager_chain"], start=1):
         left = "" if manager["active"] else " (left)"
-        console.print(f"  {'  ' * (level - 1)}↑ {manager['name']} <{manager['email']}>{left}")
+        console.print(f"  {'  ' * (level - 1)}↑ {escape(manager['name'])} <{escape(manager['email'])}>{left}")
 
 
 @app.command()
@@ -468,11 +471,10 @@ def reports(
     as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
 ) -> None:
     """Reports (cases) for HR and Communications and Marketing: reference, kind, status, dates, outcome."""
-    import csv
-
     from rich.table import Table
     from sqlmodel import Session, select
 
+    from bot.export import write_csv
     from bot.reports import KINDS, OUTCOMES, STATUS_LABELS, assignments
     from storage.models import Report
 
@@ -491,9 +493,7 @@ def reports(
     header = ["reference", "kind", "urgent", "status", "reported_utc", "acknowledged_utc", "closed_utc", "outcome",
               "handlers", "anonymised"]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(rows)
+        write_csv(sys.stdout, header, rows)
         return
     table = Table(title=f"{len(rows)} report{'s' if len(rows) != 1 else ''}")
     for column in ("Reference", "Kind", "Urgent", "Status", "Reported (UTC)", "Acknowledged", "Closed", "Outcome",
@@ -512,11 +512,10 @@ def accounts_export(
     as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
 ) -> None:
     """The register of authorised council social media accounts (para 28)."""
-    import csv
-
     from rich.table import Table
     from sqlmodel import Session, select
 
+    from bot.export import write_csv
     from storage.models import RegisteredAccount
 
     with Session(_engine(_runtime())) as session:
@@ -529,9 +528,7 @@ def accounts_export(
                 a.approved_by or "", a.approved_at.strftime("%Y-%m-%d %H:%M") if a.approved_at else "",
                 a.review_due.isoformat()] for a in rows]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(records)
+        write_csv(sys.stdout, header, records)
         return
     table = Table(title=f"{len(records)} registered account{'s' if len(records) != 1 else ''}")
     for column in ("Platform", "Name", "Handle", "URL", "Service", "Directorate", "Status", "Approved", "Review due"):
@@ -656,10 +653,10 @@ def training_report(
     as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
 ) -> None:
     """Completion and acknowledgement rates per directorate and service."""
-    import csv
-
     from rich.table import Table
     from sqlmodel import Session
+
+    from bot.export import write_csv
 
     desk = _training()
     with Session(desk.engine) as session:
@@ -667,9 +664,7 @@ def training_report(
     columns = ["directorate", "service", "staff", "assigned", "completed", "exempt", "completion_rate",
                "acknowledged", "acknowledgement_rate"]
     if as_csv:
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows([[row[c] if row[c] is not None else "" for c in columns] for row in rows])
+        write_csv(sys.stdout, columns, [[row[c] if row[c] is not None else "" for c in columns] for row in rows])
         return
     table = Table(title="Social media training and policy acknowledgement (active staff, running campaigns)")
     for column in ("Directorate", "Service", "Staff", "Training done", "Policy acknowledged"):

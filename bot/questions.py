@@ -5,7 +5,6 @@ Plain Python: no Slack payloads here. The Slack listeners in `handlers/questions
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
@@ -13,6 +12,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.export import write_csv
 from knowledge.answer import Answer, Answerer
 from storage.models import AnswerVote, Handoff, Question, utcnow
 
@@ -41,11 +41,21 @@ def previous_question(engine: Engine, channel_id: str, thread_ts: str) -> Questi
                             .where(Question.thread_ts == thread_ts).order_by(Question.id)).first()
 
 
+PRIVATE_SURFACES = {"dm", "slash"}  # answers only the asker saw (until they share one)
+
+
+def visible_to(question: Question, user_id: str) -> bool:
+    """Whether `user_id` saw this answer: anyone in the conversation for a mention or thread, only the
+    asker for a direct message or a `/policy` answer that was not shared."""
+    return question.surface not in PRIVATE_SURFACES or question.user_id == user_id or bool(question.shared_by)
+
+
 def record_vote(engine: Engine, question_id: int, user_id: str, helpful: bool) -> tuple[Question | None, bool]:
-    """One vote per person per answer; voting again changes it. Returns the question and whether it changed."""
+    """One vote per person per answer; voting again changes it. Returns the question and whether it changed
+    (None for an answer that does not exist or that this person never saw)."""
     with Session(engine) as session:
         question = session.get(Question, question_id)
-        if question is None:
+        if question is None or not visible_to(question, user_id):
             return None, False
         vote = session.exec(select(AnswerVote).where(AnswerVote.question_id == question_id)
                             .where(AnswerVote.user_id == user_id)).first()
@@ -59,9 +69,10 @@ def record_vote(engine: Engine, question_id: int, user_id: str, helpful: bool) -
 
 
 def record_handoff(session: Session, question_id: int, user_id: str) -> tuple[Question | None, bool]:
-    """Record that `user_id` passed the question to Comms; False when they already had."""
+    """Record that `user_id` passed the question to Comms; False when they already had. None for a question
+    that does not exist or whose answer this person never saw: nobody passes on another's private question."""
     question = session.get(Question, question_id)
-    if question is None:
+    if question is None or not visible_to(question, user_id):
         return None, False
     existing = session.exec(select(Handoff).where(Handoff.question_id == question_id)
                             .where(Handoff.user_id == user_id)).first()
@@ -127,11 +138,9 @@ def list_questions(engine: Engine, since: date | None = None, unanswered: bool =
 
 def questions_csv(rows: list[QuestionRow]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["id", "asked_at", "surface", "user_id", "question", "answered", "citations", "helpful",
-                     "not_helpful", "handed_to_comms"])
-    for row in rows:
-        writer.writerow([row.id, row.asked_at.isoformat(timespec="seconds"), row.surface, row.user_id, row.question,
-                         "yes" if row.answered else "no", row.citations, row.helpful, row.not_helpful,
-                         "yes" if row.handed_off else "no"])
+    write_csv(buffer, ["id", "asked_at", "surface", "user_id", "question", "answered", "citations", "helpful",
+                       "not_helpful", "handed_to_comms"],
+              [[row.id, row.asked_at.isoformat(timespec="seconds"), row.surface, row.user_id, row.question,
+                "yes" if row.answered else "no", row.citations, row.helpful, row.not_helpful,
+                "yes" if row.handed_off else "no"] for row in rows])
     return buffer.getvalue()

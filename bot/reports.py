@@ -218,8 +218,10 @@ def assignments(session: Session, report_id: int) -> list[ReportAssignment]:
 def access(session: Session, report: Report, user_id: str) -> str | None:
     """"handler", "reporter", "admin" (status only) or None (may not know the case exists)."""
     roles = staff.roles_of_user(session, user_id)
+    person = staff.by_slack_id(session, user_id)
+    left = person is not None and not person.active  # a manager who has left no longer handles their cases
     for assignment in assignments(session, report.id):
-        if (assignment.kind == "user" and assignment.target == user_id) or \
+        if (assignment.kind == "user" and assignment.target == user_id and not left) or \
                 (assignment.kind == "role" and assignment.target in roles):
             return "handler"
     if report.reporter_user_id == user_id:

@@ -48,11 +48,47 @@ def health(services) -> tuple[bool, dict]:
     return ok, report
 
 
+# Slack's largest payloads (a modal's view_submission with every field filled) are tens of kilobytes.
+MAX_BODY_BYTES = 1024 * 1024
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The request body, or None once it is longer than `limit` (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _signed_by_slack(verifier, body: bytes, headers) -> bool:
+    """Slack's signature checked before anything reads the body: a malformed timestamp, a body that is not
+    UTF-8 or a bad signature is simply not signed."""
+    try:
+        return verifier.is_valid(body=body.decode("utf-8"), timestamp=headers.get("x-slack-request-timestamp"),
+                                 signature=headers.get("x-slack-signature"))
+    except (ValueError, TypeError):  # int("abc") for the timestamp, or bytes that are not UTF-8
+        return False
+
+
 def create_web_app(services, bolt_app) -> Starlette:
+    from slack_sdk.signature import SignatureVerifier
+
+    verifier = SignatureVerifier(services.settings.slack_signing_secret or "")
+
     async def slack_events(request: Request) -> Response:
         services.acknowledging(+1)
         try:
-            body = await request.body()
+            body = await _read_capped(request, MAX_BODY_BYTES)
+            if body is None:
+                return JSONResponse({"error": "request body too large"}, status_code=413)
+            if not _signed_by_slack(verifier, body, request.headers):
+                return JSONResponse({"error": "invalid request"}, status_code=401)
             started = time.perf_counter()
             bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
         finally:

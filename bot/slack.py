@@ -77,6 +77,19 @@ def claim_event(engine, event_id: str, event_type: str, clock=utcnow) -> bool:
         return result.rowcount == 1
 
 
+def claim_once(engine, key: str, kind: str, clock=utcnow) -> bool:
+    """True the first time `key` is claimed, by any process; False ever after (a replayed request)."""
+    with Session(engine) as session:
+        session.add(SlackEvent(event_id=key[:64], event_type=kind[:64], status="done", claimed_at=clock(),
+                               done_at=clock()))
+        try:
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+            return False
+
+
 def finish_event(engine, event_id: str, clock=utcnow) -> None:
     with Session(engine) as session:
         session.execute(update(SlackEvent).where(SlackEvent.event_id == event_id)

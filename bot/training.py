@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 STATUS_LABELS = {"not_started": "Not started", "completed": "Completed", "exempt": "Exempt"}
 ACK_REMINDER_DAYS = (7, 14)
 BATCH = 200
+EARLIEST_COMPLETION_YEAR = 2000  # a completion before this is a typing slip, not a record
 
 
 class TrainingError(Exception):
@@ -475,18 +476,22 @@ class TrainingDesk(Desk):
                 try:
                     when = datetime.fromisoformat(raw) if "T" in raw or " " in raw else \
                         datetime.combine(date.fromisoformat(raw), time(12, 0))
-                except ValueError:
+                    when = (when if when.tzinfo else when.replace(tzinfo=self.zone)).astimezone(timezone.utc)
+                except (ValueError, OverflowError):  # not a date, or one no clock can hold (year 1, 9999)
                     report.errors.append((line, f"completed_at {raw!r} is not a date (use 2026-11-20 or "
                                                 "2026-11-20T14:30)"))
                     continue
-                when = when if when.tzinfo else when.replace(tzinfo=self.zone)
+                if when.year < EARLIEST_COMPLETION_YEAR:
+                    report.errors.append((line, f"completed_at {raw} is before {EARLIEST_COMPLETION_YEAR}: "
+                                                "check the date"))
+                    continue
                 if when > now + timedelta(days=1):
                     report.errors.append((line, f"completed_at {raw} is in the future"))
                     continue
                 if email in good:
                     report.errors.append((line, f"{email} appears more than once"))
                     continue
-                good[email] = when.astimezone(timezone.utc)
+                good[email] = when
             if report.errors and not partial:
                 return report
             campaigns = [c.id for c in self.running(session)]

@@ -13,15 +13,36 @@ from sqlmodel import Session
 
 from bot import accounts
 from bot.accounts import AccountError, RequestInput
+from bot.slack import claim_once
 from handlers.accounts import blocks as ui
 
 log = logging.getLogger(__name__)
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
+STALE_FORM = "This form is out of date: close it and press the button on the message again."
 
 
 def _split(value: str) -> tuple[int, int | None]:
     request_id, _, version = value.partition(":")
     return int(request_id), int(version) if version else None
+
+
+def _metadata(raw) -> dict:
+    """A form's private metadata as the bot wrote it, or {} when it is not (a crafted or damaged payload)."""
+    try:
+        value = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _whole(value) -> int | None:
+    """A positive whole number, or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def register(app, services) -> None:
@@ -79,6 +100,9 @@ def register(app, services) -> None:
         errors = accounts.validate(data, choices)
         if errors:
             ack(response_action="errors", errors={ui.FIELD_BLOCKS[k]: v for k, v in errors.items()})
+            return
+        if not claim_once(services.engine, f"view:{view.get('id') or ''}:{body['user']['id']}", "account_request"):
+            ack()  # the same modal submitted again (a replayed request): one request per form
             return
         try:
             request, ids = desk().submit(data, body["user"]["id"])
@@ -157,14 +181,17 @@ def register(app, services) -> None:
     # --------------------------------------------------------------------------------- the modals
 
     def reason_submitted(ack, body, view):
-        meta = json.loads(view.get("private_metadata") or "{}")
+        meta = _metadata(view.get("private_metadata"))
         text = (((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "").strip()
         if not text:
             ack(response_action="errors", errors={"text": "This can't be empty."})
             return
         user_id = body["user"]["id"]
         work = desk()
-        action, target, version = meta.get("action"), int(meta.get("id", 0)), meta.get("version")
+        action, target, version = meta.get("action"), _whole(meta.get("id")), meta.get("version")
+        if target is None or not (version is None or isinstance(version, int)):
+            ack(response_action="errors", errors={"text": STALE_FORM})
+            return
         try:
             if action == ui.MORE_INFO:
                 outcome = work.ask_for_information(target, version, user_id, text)
@@ -185,7 +212,10 @@ def register(app, services) -> None:
     def answer_submitted(ack, body, view):
         text = (((view["state"]["values"].get("text") or {}).get("value") or {}).get("value") or "").strip()
         try:
-            outcome = desk().answer(int(view["private_metadata"]), body["user"]["id"], text)
+            request_id = _whole(view.get("private_metadata"))
+            if request_id is None:
+                raise AccountError(STALE_FORM)
+            outcome = desk().answer(request_id, body["user"]["id"], text)
         except AccountError as error:
             ack(response_action="errors", errors={"text": str(error)[:150]})
             return
@@ -196,7 +226,10 @@ def register(app, services) -> None:
     def details_submitted(ack, body, view):
         values = ui.read_details(view["state"]["values"])
         try:
-            outcome = desk().update_entry(int(view["private_metadata"]), body["user"]["id"], **values)
+            account_id = _whole(view.get("private_metadata"))
+            if account_id is None:
+                raise AccountError(STALE_FORM)
+            outcome = desk().update_entry(account_id, body["user"]["id"], **values)
         except AccountError as error:
             field = "url" if "URL" in str(error) else "staff" if "two members" in str(error) else "handle"
             ack(response_action="errors", errors={field: str(error)[:150]})

@@ -106,7 +106,8 @@ def read_request(values: dict) -> dict:
 
 
 def request_text(request: AccountRequest) -> str:
-    return f"{request.reference}: {request.platform} account {request.handle} ({STATUS_LABELS[request.status]})"
+    return (f"{request.reference}: {escape(request.platform)} account {escape(request.handle)} "
+            f"({STATUS_LABELS[request.status]})")
 
 
 def request_blocks(request: AccountRequest, events: list[tuple], account: RegisteredAccount | None,
@@ -154,7 +155,7 @@ def request_blocks(request: AccountRequest, events: list[tuple], account: Regist
 
 def director_text(request: AccountRequest) -> str:
     return (f"<@{request.director_user_id}>: Communications and Marketing recommend {request.reference} "
-            f"({request.platform} account {request.handle}) for your approval (para 19).")
+            f"({escape(request.platform)} account {escape(request.handle)}) for your approval (para 19).")
 
 
 def director_blocks(request: AccountRequest, previous: list | None, zone: ZoneInfo) -> list[dict]:

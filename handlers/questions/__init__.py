@@ -26,6 +26,12 @@ def _question_text(raw: str) -> str:
     return MENTION_RE.sub(" ", raw or "").strip()
 
 
+def _question_id(value) -> int | None:
+    """A button's question id, or None when the value is not one (a crafted or damaged payload)."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and len(text) < 19 else None
+
+
 def register(app, services) -> None:
     registry = app.registry
 
@@ -146,7 +152,9 @@ def register(app, services) -> None:
     def _vote(body, respond, helpful: bool):
         action = body["actions"][0]
         user = body["user"]["id"]
-        question, changed = record_vote(services.engine, int(action["value"]), user, helpful)
+        question_id = _question_id(action.get("value"))
+        question, changed = (None, False) if question_id is None else \
+            record_vote(services.engine, question_id, user, helpful)
         if question is None:
             respond(text="That answer is no longer on record, so the vote was not saved.", replace_original=False,
                     response_type="ephemeral")
@@ -171,9 +179,9 @@ def register(app, services) -> None:
                          "(POLICYBOT_COMMS_CHANNEL). Please contact Communications and Marketing directly.",
                     replace_original=False, response_type="ephemeral")
             return
-        question_id = int(body["actions"][0]["value"])
+        question_id = _question_id(body["actions"][0].get("value"))
         with Session(services.engine) as session:
-            question, created = record_handoff(session, question_id, user)
+            question, created = (None, False) if question_id is None else record_handoff(session, question_id, user)
             if question is None:
                 respond(text="That question is no longer on record.", replace_original=False,
                         response_type="ephemeral")
@@ -195,8 +203,8 @@ def register(app, services) -> None:
 
     def share(body, respond):
         user = body["user"]["id"]
-        question_id = int(body["actions"][0]["value"])
-        question = get_question(services.engine, question_id)
+        question_id = _question_id(body["actions"][0].get("value"))
+        question = get_question(services.engine, question_id) if question_id is not None else None
         if question is None or question.user_id != user:
             respond(text="Only the person who asked can share this answer.", replace_original=False,
                     response_type="ephemeral")

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot import reports
 from bot.reports import ReportError, ReportInput
+from bot.slack import claim_once
 from handlers.reports import blocks as ui
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ def register(app, services) -> None:
             ack(response_action="errors", errors={ui.FIELD_BLOCKS[name]: message for name, message in errors.items()})
             return
         user = body["user"]
+        # One report per modal: a second submission of the same view (a replayed request) saves nothing.
+        if not claim_once(services.engine, f"view:{view.get('id') or ''}:{user['id']}", "report_submit"):
+            ack()
+            return
         report = reports.submit(services.engine, data, reporter_user_id=user["id"],
                                 reporter_name=user.get("name") or user.get("username") or "", clock=services.clock)
         ack(response_action="update", view=ui.received_modal(
@@ -182,8 +187,13 @@ def register(app, services) -> None:
         if notes and len(notes) > 3000:
             ack(response_action="errors", errors={"notes": "Please keep the notes to 3,000 characters."})
             return
+        report_id = str(view.get("private_metadata") or "")
+        if not report_id.isdigit() or len(report_id) > 18:
+            ack(response_action="errors", errors={"outcome": "This form is out of date: close it and press "
+                                                             "Close… on the case again."})
+            return
         try:
-            result = services.cases.close(int(view["private_metadata"]), body["user"]["id"], outcome["value"], notes)
+            result = services.cases.close(int(report_id), body["user"]["id"], outcome["value"], notes)
         except (ReportError, ValueError) as error:
             ack(response_action="errors", errors={"outcome": str(error)[:150]})
             return

@@ -213,6 +213,17 @@ def test_staff_import_reports_bad_rows_and_changes_nothing_then_shows_people(tmp
     assert "Roles: director (Corporate Director)" in director.stdout
 
 
+def test_staff_show_prints_names_with_brackets_as_written(tmp_path):
+    from tests.support.directory import HEADER
+
+    path = tmp_path / "staff.csv"
+    path.write_text(HEADER + "odd@notts.gov.uk,[bold]Pat[/] [red] Smith,Place,[Roads],,\n", encoding="utf-8")
+    assert run("staff", "import", "--no-slack", str(path)).returncode == 0
+    shown = run("staff", "show", "odd@notts.gov.uk")
+    assert shown.returncode == 0, shown.stderr
+    assert "[bold]Pat[/] [red] Smith <odd@notts.gov.uk>" in shown.stdout and "Service: [Roads]" in shown.stdout
+
+
 def test_reports_lists_cases_as_csv(tmp_path):
     from bot.reports import ReportInput, submit
     from bot.settings import load_settings
@@ -260,7 +271,8 @@ def test_accounts_exports_the_register_as_csv():
     assert exported.returncode == 0, exported.stderr
     header, row = exported.stdout.strip().splitlines()
     assert header.startswith("platform,name,handle,url,service,directorate,status")
-    assert row.startswith("Instagram,@NottsLibraries,@nottslibraries,,Libraries,Place,active,")
+    # A handle starts with "@", which a spreadsheet would read as a formula: it is written as text.
+    assert row.startswith("Instagram,'@NottsLibraries,'@nottslibraries,,Libraries,Place,active,")
     assert row.endswith("SMA-2026-0001,UDIR,,2027-11-27")
 
 

@@ -15,7 +15,8 @@ from storage.models import AnswerVote, Handoff
 
 def test_questions_votes_and_handoffs_are_recorded(engine, policy_index):
     answerer = Answerer(policy_index)
-    asked = answer_and_record(engine, answerer, "Who approves a new Facebook page?", surface="slash", user_id="U1")
+    asked = answer_and_record(engine, answerer, "Who approves a new Facebook page?", surface="mention",
+                              user_id="U1", channel_id="C1")
     declined = answer_and_record(engine, answerer, "How much sick pay do I get?", surface="dm", user_id="U2")
     assert asked.question.id and asked.question.citations.startswith("19")
     assert not declined.question.answered and declined.question.decline_reason == "elsewhere"  # sick pay
@@ -23,10 +24,12 @@ def test_questions_votes_and_handoffs_are_recorded(engine, policy_index):
     assert record_vote(engine, asked.question.id, "U1", True)[1] is True
     assert record_vote(engine, asked.question.id, "U1", True)[1] is False  # same vote again: no change
     assert record_vote(engine, asked.question.id, "U1", False)[1] is True  # changed
-    record_vote(engine, asked.question.id, "U3", True)
+    record_vote(engine, asked.question.id, "U3", True)  # a mention's answer is in the channel for all to see
+    assert record_vote(engine, declined.question.id, "U3", True) == (None, False)  # U2's DM: U3 never saw it
     with Session(engine) as session:
         votes = session.exec(select(AnswerVote).order_by(AnswerVote.user_id)).all()
         assert [(v.user_id, v.helpful) for v in votes] == [("U1", False), ("U3", True)]
+        assert record_handoff(session, declined.question.id, "U3") == (None, False)
         assert record_handoff(session, declined.question.id, "U2")[1] is True
         assert record_handoff(session, declined.question.id, "U2")[1] is False
         session.commit()

@@ -46,3 +46,17 @@ def test_logs_are_json_and_never_carry_tokens_or_message_text():
     assert "xoxb-" not in json.dumps(line) and "sk-abcdef" not in json.dumps(line)
     assert line["event"] == "posting with [redacted] and [redacted]"
     assert line["text"] == "[omitted]" and line["channel"] == "C100" and line["level"] == "INFO"
+
+
+def test_account_request_texts_escape_what_the_requester_typed():
+    from handlers.accounts.blocks import director_text, request_text
+    from storage.models import AccountRequest
+
+    request = AccountRequest(reference="SMA-2026-0001", platform="<!channel> X", handle="<!here>@Libraries",
+                             service="Libraries", directorate="Place", purpose="p", audience="a", business_case="b",
+                             named_staff="", monitoring="m", status="comms_review", requester_user_id="U1",
+                             director_user_id="UDIR")
+    for text in (request_text(request), director_text(request)):
+        assert "<!channel>" not in text and "<!here>" not in text
+        assert "&lt;!here&gt;@Libraries" in text
+    assert director_text(request).startswith("<@UDIR>")  # the bot's own mention still works

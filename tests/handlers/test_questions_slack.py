@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
+
 from bot.outbox import Outbox
 from storage.models import AnswerVote, Handoff, OutboxMessage, Question, SlackEvent
 from tests.support.slack_requests import block_action, event_body, mention_event, message_event, signed_headers
@@ -187,6 +189,22 @@ def test_ask_comms_posts_the_question_to_the_comms_channel(slack_bot, fake_slack
     assert len(fake_slack.calls_to("chat.postMessage")) == 2
 
 
+def test_nobody_votes_on_or_passes_on_another_persons_private_question(slack_bot, fake_slack):
+    slack_bot.event(message_event("How much sick pay do I get?"))  # U100's DM
+    fake_slack.wait_for("chat.postMessage")
+    question_id = str(_wait_rows(slack_bot, Question)[0].id)
+    slack_bot.action(block_action("answer_ask_comms", question_id, user="U999", channel="D999"))
+    assert "no longer on record" in fake_slack.wait_for("response_url")[0].text
+    slack_bot.action(block_action("answer_helpful", question_id, user="U999", channel="D999"))
+    assert "no longer on record" in fake_slack.wait_for("response_url", 2)[1].text
+    for crafted in ("not-a-number", "12;DROP", ""):
+        response = slack_bot.action(block_action("answer_ask_comms", crafted, user="U100", channel="D100"))
+        assert response.status_code == 200
+    fake_slack.wait_for("response_url", 5)
+    assert slack_bot.rows(Handoff) == [] and slack_bot.rows(AnswerVote) == []
+    assert fake_slack.calls_to("chat.postMessage")[1:] == []  # nothing reached the Comms channel
+
+
 def test_user_text_cannot_ping_a_channel(slack_bot, fake_slack):
     slack_bot.event(message_event("<!channel> <@U0ADMIN> who approves a new <https://evil|Facebook> page?"))
     post = fake_slack.wait_for("chat.postMessage")[0]
@@ -271,3 +289,23 @@ def test_slow_generative_answers_show_a_looking_up_message_first(slack_settings,
         assert update.params["ts"] == "1700000000.000001" and update.params["channel"] == "D100"
         assert "Comms authorise accounts" in update.text and "para 19" in update.text
         services.engine.dispose()
+
+
+@pytest.mark.parametrize("body,headers", [
+    (b"{not json", {}),
+    ("caf\xe9 policy".encode("latin-1"), {}),
+    (b'{"type": "url_verification"}', {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=abc"}),
+    (b"payload=%7B%22type", {"Content-Type": "application/x-www-form-urlencoded"}),
+])
+def test_malformed_unsigned_bodies_are_refused_before_anything_reads_them(slack_bot, fake_slack, body, headers):
+    response = slack_bot.http.post("/slack/events", content=body,
+                                   headers={"Content-Type": "application/json", **headers})
+    assert response.status_code == 401 and "Traceback" not in response.text
+    assert slack_bot.rows(Question) == [] and slack_bot.rows(SlackEvent) == [] and fake_slack.calls == []
+
+
+def test_an_oversized_body_is_refused_unread(slack_bot, fake_slack):
+    body = event_body(message_event("x" * (1024 * 1024 + 10)))
+    response = slack_bot.http.post("/slack/events", content=body, headers=signed_headers(body))
+    assert response.status_code == 413
+    assert slack_bot.rows(Question) == [] and fake_slack.calls == []

@@ -200,3 +200,20 @@ def test_urgent_cases_are_chased_twice_as_fast(council):
     assert run_job(council.services, "report-reminders").startswith("1 reminded")
     assert council.rows(Report)[0].next_reminder_at.replace(tzinfo=timezone.utc) == datetime(
         2026, 11, 30, 11, 0, tzinfo=timezone.utc)
+
+
+def test_a_manager_who_has_left_loses_access_to_their_cases(council):
+    from storage.models import StaffMember
+
+    submit(council)
+    wait_until(lambda: dms_to(council.fake, "UMGR"))
+    settled(council)
+    (report,) = council.rows(Report)
+    with Session(council.services.engine) as session:
+        assert reports.access(session, report, "UMGR") == "handler"
+        manager = session.exec(select(StaffMember).where(StaffMember.slack_user_id == "UMGR")).one()
+        manager.active = False  # left the council (the next staff import without them)
+        session.add(manager)
+        session.commit()
+        assert reports.access(session, report, "UMGR") is None
+        assert reports.access(session, report, "USAM") == "reporter"

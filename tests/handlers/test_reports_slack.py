@@ -23,14 +23,15 @@ def council(slack_bot, tmp_path):
 
 def submit(bot, *, user="USAM", kind="misuse", description="A colleague posted a photo of a resident's home "
            "with abusive comments.", link="https://www.facebook.com/some.page/posts/123", involved=(), urgent=False,
-           confidential=False, platform="Facebook", happened_on="2026-11-20", metadata=""):
+           confidential=False, platform="Facebook", happened_on="2026-11-20", metadata="", view_id=None):
     values = {"kind": rq.radio(kind) if kind else {"type": "radio_buttons", "selected_option": None},
               "platform": rq.select(platform) if platform else {"type": "static_select", "selected_option": None},
               "link": rq.text_input(link), "description": rq.text_input(description),
               "happened_on": rq.date_input(happened_on), "involved_users": rq.users_input(list(involved)),
               "involved_text": rq.text_input(None), "urgency": rq.radio("urgent" if urgent else "routine"),
               "confidential": rq.checkboxes(["yes"] if confidential else [])}
-    return bot.action(rq.view_submission("report_submit", values, user=user, private_metadata=metadata))
+    return bot.action(rq.view_submission("report_submit", values, user=user, private_metadata=metadata,
+                                         view_id=view_id))
 
 
 def dms_to(fake, user: str) -> list:
@@ -318,3 +319,26 @@ def test_report_help_and_unknown_subcommands_explain_the_command(council):
     assert "/report status" in response.text
     response = council.command("/report", "frobnicate", user="USAM")
     assert "I don't know" in response.text
+
+
+def test_a_replayed_submission_saves_one_report(council):
+    first = submit(council, view_id="VREPLAY1")
+    assert first.status_code == 200 and first.json()["response_action"] == "update"
+    again = submit(council, view_id="VREPLAY1")  # the same signed request, sent again
+    assert again.status_code == 200 and again.text == ""
+    wait_until(lambda: dms_to(council.fake, "UMGR"))
+    settled(council)
+    assert len(council.rows(Report)) == 1 and len(dms_to(council.fake, "UMGR")) == 1
+    submit(council)  # a new form is a new report
+    wait_until(lambda: len(council.rows(Report)) == 2)
+
+
+@pytest.mark.parametrize("metadata", ["not json {", "12abc", "-1", ""])
+def test_a_crafted_close_form_changes_nothing(council, metadata):
+    submit(council)
+    wait_until(lambda: dms_to(council.fake, "UMGR"))
+    settled(council)
+    values = {"outcome": rq.select("advice"), "notes": rq.text_input("Nothing to see.")}
+    response = council.action(rq.view_submission("report_close", values, user="UMGR", private_metadata=metadata))
+    assert response.status_code == 200 and response.json()["response_action"] == "errors"
+    assert council.rows(Report)[0].status != "closed"

@@ -142,6 +142,19 @@ def test_import_reports_bad_rows_and_records_completions(council):
     assert nudges_to(council.fake, "USAM") == [] and nudges_to(council.fake, "UALEX")
 
 
+def test_import_reports_dates_no_clock_can_hold_by_line(council):
+    start(council)
+    path = council.folder / "completions.csv"
+    path.write_text("email,completed_at\nsam@notts.gov.uk,0001-01-01T00:00+00:00\nalex@notts.gov.uk,1970-01-01\n"
+                    "olly@notts.gov.uk,9999-12-31T23:59\n", encoding="utf-8")
+    report = council.services.training.import_completions(path)
+    assert [line for line, _ in report.errors] == [2, 3, 4] and not report.applied
+    assert "before 2000" in report.errors[0][1] and "before 2000" in report.errors[1][1]
+    assert "in the future" in report.errors[2][1] or "is not a date" in report.errors[2][1]
+    with Session(council.services.engine) as session:
+        assert {a.status for a in session.exec(select(TrainingAssignment)).all()} == {"not_started"}
+
+
 def test_overdue_staff_are_escalated_to_their_line_manager_once(council):
     start(council)
     run(council)

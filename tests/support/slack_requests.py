@@ -73,14 +73,15 @@ def block_action(action_id: str, value: str, *, user: str = "U100", channel: str
 
 
 def view_submission(callback_id: str, values: dict, *, user: str = "U100", private_metadata: str = "",
-                    view_id: str = "V1") -> dict:
+                    view_id: str | None = None) -> dict:
     """A modal submission. `values` maps block id → the element state, as Slack sends it under
-    view.state.values[block_id][action_id] (the bot's modals use action id "value")."""
+    view.state.values[block_id][action_id] (the bot's modals use action id "value"). Each opened modal has
+    a view id of its own, as in Slack; pass `view_id` to submit the same modal again."""
     return {
         "type": "view_submission", "team": TEAM, "user": {"id": user, "username": user.lower(), "name": user.lower(),
                                                           "team_id": "T1"},
         "api_app_id": "A1", "token": "legacy", "trigger_id": f"{int(time.time())}.1.{uuid.uuid4().hex[:8]}",
-        "view": {"id": view_id, "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
+        "view": {"id": view_id or f"V{uuid.uuid4().hex[:10].upper()}", "type": "modal", "callback_id": callback_id, "private_metadata": private_metadata,
                  "state": {"values": {block: {"value": state} for block, state in values.items()}},
                  "hash": "1700000000.abc", "title": {"type": "plain_text", "text": "Report"}},
         "response_urls": [],

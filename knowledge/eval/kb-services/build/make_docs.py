@@ -16,7 +16,6 @@ numbered paragraph, "(a) " for a lettered sub-point and plain lines for continua
 
 from __future__ import annotations
 
-import re
 import textwrap
 from pathlib import Path
 
