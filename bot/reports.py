@@ -433,8 +433,28 @@ class CaseDesk(Desk):
                                    .where(Report.created_at < cutoff)).all()
         ids: list[int] = []
         for report_id in waiting:
-            ids += self.route(report_id)
+            ids += self._isolated(report_id, "routing", lambda: self.route(report_id)) or []
         return ids
+
+    def _isolated(self, report_id: int, step: str, work):
+        """Run one case's step of a job so that a case that cannot be processed never stops the others:
+        its error is logged and the admins are told once. Returns what `work` returns, or None."""
+        try:
+            return work()
+        except Exception:  # any failure of this one case; the job goes on with the next
+            log.exception("case not processed", extra={"report_id": report_id, "step": step})
+        with Session(self.engine) as session:
+            report = session.get(Report, report_id)
+            already = session.exec(select(ReportEvent.id).where(ReportEvent.report_id == report_id)
+                                   .where(ReportEvent.action == "processing failed")).first()
+            if report is None or already is not None:
+                return None
+            session.add(ReportEvent(report_id=report_id, at=self.clock(), action="processing failed", detail=step))
+            # Queued for the outbox job, which sends whatever is pending.
+            self._alert_admins(session, f"{report.reference} could not be processed ({step}); the bot will try "
+                                        "again at its next run. The error is in the logs.", report)
+            session.commit()
+        return None
 
     # --------------------------------------------------------------------------------------- actions
 
@@ -544,31 +564,40 @@ class CaseDesk(Desk):
         with Session(self.engine) as session:
             due = session.exec(select(Report.id, Report.reminder_step, Report.urgent).where(Report.status == "open")
                                .where(Report.next_reminder_at <= now).order_by(Report.next_reminder_at)).all()
-        reminded = escalated = 0
-        wt = self.settings.working_time
+        counts = {"reminded": 0, "escalated": 0}
         for report_id, step, urgent in due:
-            with Session(self.engine, expire_on_commit=False) as session:
-                new_step = step + 1
-                hours = self.settings.report_ack_hours / (2 if urgent else 1)
-                following = wt.add(now, hours) if new_step < MAX_REMINDER_STEPS else None
-                claimed = session.execute(update(Report).where(Report.id == report_id)
-                                          .where(Report.reminder_step == step).where(Report.status == "open")
-                                          .values(reminder_step=new_step, next_reminder_at=following))
-                if claimed.rowcount != 1:
-                    session.rollback()
-                    continue
-                report = session.get(Report, report_id)
-                if new_step % 2 == 1:
-                    ids += self._remind(session, report)
-                    reminded += 1
-                else:
-                    ids += self._escalate(session, report)
-                    escalated += 1
-                if following is None:
-                    ids += self._alert_admins(session, f"{report.reference} has still not been acknowledged after "
-                                                       f"{new_step} reminders and escalations.", report)
-                session.commit()
-        return reminded, escalated, ids
+            done = self._isolated(report_id, "reminder",
+                                  lambda: self._remind_or_escalate(report_id, step, urgent, now))
+            if done:
+                kind, queued = done
+                counts[kind] += 1
+                ids += queued
+        return counts["reminded"], counts["escalated"], ids
+
+    def _remind_or_escalate(self, report_id: int, step: int, urgent: bool, now: datetime):
+        """One case's next reminder step, claimed so that two processes never both take it: returns
+        ("reminded" or "escalated", outbox ids), or None when another process took it."""
+        wt = self.settings.working_time
+        with Session(self.engine, expire_on_commit=False) as session:
+            new_step = step + 1
+            hours = self.settings.report_ack_hours / (2 if urgent else 1)
+            following = wt.add(now, hours) if new_step < MAX_REMINDER_STEPS else None
+            claimed = session.execute(update(Report).where(Report.id == report_id)
+                                      .where(Report.reminder_step == step).where(Report.status == "open")
+                                      .values(reminder_step=new_step, next_reminder_at=following))
+            if claimed.rowcount != 1:
+                session.rollback()
+                return None
+            report = session.get(Report, report_id)
+            if new_step % 2 == 1:
+                kind, ids = "reminded", self._remind(session, report)
+            else:
+                kind, ids = "escalated", self._escalate(session, report)
+            if following is None:
+                ids += self._alert_admins(session, f"{report.reference} has still not been acknowledged after "
+                                                   f"{new_step} reminders and escalations.", report)
+            session.commit()
+            return kind, ids
 
     def _remind(self, session: Session, report: Report) -> list[int]:
         hours = self.ack_hours(report)

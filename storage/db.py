@@ -33,7 +33,26 @@ def get_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=POOL_TIMEOUT_S,
+                         connect_args=_postgres_connect_args(url))
+
+
+# A PostgreSQL server that stops answering (packets held, not refused) must not hold the bot up for ever:
+# connecting gives up after 5 s, a statement after 30 s, a lock wait after 10 s, a connection idle in a
+# transaction after 60 s; TCP keepalives notice a dead peer in about a minute; waiting for a free pooled
+# connection gives up after 5 s.
+CONNECT_TIMEOUT_S = 5
+POOL_TIMEOUT_S = 5
+SERVER_OPTIONS = ("-c statement_timeout=30000 -c lock_timeout=10000 "
+                  "-c idle_in_transaction_session_timeout=60000")
+
+
+def _postgres_connect_args(url: str) -> dict:
+    # Options given in the URL (a search_path, say) are kept; the timeouts are added to them.
+    given = make_url(url).query.get("options") or ""
+    given = given if isinstance(given, str) else " ".join(given)
+    return {"connect_timeout": CONNECT_TIMEOUT_S, "options": f"{given} {SERVER_OPTIONS}".strip(),
+            "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.accounts import ACCOUNT_STATUS, PLATFORMS, STATUS_LABELS
 from handlers.reports.blocks import when
-from handlers.text import escape, quote, split_text
+from handlers.text import clip, escape, quote, split_text
 from storage.models import AccountRequest, RegisteredAccount
 
 REQUEST_VIEW = "account_request_submit"
@@ -105,6 +105,9 @@ def read_request(values: dict) -> dict:
     }
 
 
+SHOWN = 2000  # the longest reason shown inside a section, after escaping
+
+
 def request_text(request: AccountRequest) -> str:
     return (f"{request.reference}: {escape(request.platform)} account {escape(request.handle)} "
             f"({STATUS_LABELS[request.status]})")
@@ -127,12 +130,12 @@ def request_blocks(request: AccountRequest, events: list[tuple], account: Regist
     if request.decided_by:
         state += f" · by <@{escape(request.decided_by)}> {when(request.decided_at, zone)}"
     if request.decision_reason:
-        state += f"\n*Reason:* {escape(request.decision_reason)}"
+        state += f"\n*Reason:* {clip(request.decision_reason, SHOWN)}"
     if account is not None:
         where = account.handle or account.url
         state += (f"\n*Register:* {escape(where)}" if where else
                   "\n*Register:* entry created; Comms to add the handle or URL once the account exists")
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=state)))
+    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(state)]
     if events:
         history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if actor else "")
                             for at, actor, action, _ in events[-8:])
@@ -193,7 +196,8 @@ def question_text(request: AccountRequest, asker: str, question: str) -> str:
 
 
 def question_blocks(request: AccountRequest, asker: str, question: str) -> list[dict]:
-    return [SectionBlock(text=MarkdownTextObject(text=question_text(request, asker, question))).to_dict(),
+    return [*[SectionBlock(text=MarkdownTextObject(text=piece)).to_dict()
+              for piece in split_text(question_text(request, asker, question))],
             ActionsBlock(elements=[ButtonElement(text="Answer", action_id=ANSWER, value=str(request.id),
                                                  style="primary")]).to_dict()]
 
@@ -285,8 +289,9 @@ def reason_modal(action: str, target_id: int, version: int | None, summary: str)
 def answer_modal(request: AccountRequest) -> dict:
     return View(type="modal", callback_id=ANSWER_VIEW, title="Answer Comms", submit="Send", close="Cancel",
                 private_metadata=str(request.id), blocks=[
-                    SectionBlock(text=MarkdownTextObject(text=f"*{request.reference}*: Communications and Marketing "
-                                                              f"asked:\n{quote(request.info_question or '')}")),
+                    *[SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(
+                        f"*{request.reference}*: Communications and Marketing asked:\n"
+                        f"{quote(request.info_question or '')}")],
                     InputBlock(block_id="text", label="Your answer", element=PlainTextInputElement(
                         action_id="value", multiline=True, max_length=3000)),
                 ]).to_dict()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import (ActionsBlock, Block, ButtonElement, ContextBlock, DividerBlock,
                                      MarkdownTextObject, SectionBlock)
 
-from handlers.text import escape, quote, split_text
+from handlers.text import clip, escape, quote, split_text
 from knowledge.answer import Answer, Citation
 
 HELPFUL = "answer_helpful"
@@ -13,6 +13,7 @@ NOT_HELPFUL = "answer_not_helpful"
 ASK_COMMS = "answer_ask_comms"
 SHARE = "answer_share"
 SOURCE_LINE = "Answers come from the council's own documents; they are guidance, not legal advice."
+QUESTION_SHOWN = 2900  # the question as shown above its answer, escaped, within a section's 3,000 characters
 
 
 def citation_line(citation: Citation) -> str:
@@ -36,7 +37,7 @@ def answer_blocks(question_id: int, answer: Answer, *, ephemeral: bool = False, 
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=f"<@{escape(shared_by)}> shared this answer" + (f" to a question from <@{escape(asker)}>"
                                                                 if asker and asker != shared_by else "") + ":")]))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Question:* {escape(answer.question)}")))
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Question:* {clip(answer.question, QUESTION_SHOWN)}")))
     if not answer.answered:
         blocks.extend(_sections(escape(answer.answer)))
     elif answer.mode == "generative":
@@ -70,13 +71,14 @@ def answer_blocks(question_id: int, answer: Answer, *, ephemeral: bool = False, 
 def answer_fallback_text(answer: Answer) -> str:
     """Notification text (also shown where blocks cannot be)."""
     if not answer.answered:
-        return escape(answer.answer)[:300]
+        return clip(answer.answer, 300)
     cited = ", ".join(c.label for c in answer.citations)
-    return escape(f"{answer.answer[:250]}… ({cited})" if len(answer.answer) > 250 else f"{answer.answer} ({cited})")
+    return clip(f"{answer.answer[:250]}… ({cited})" if len(answer.answer) > 250 else f"{answer.answer} ({cited})",
+                1000)
 
 
 def looking_up_blocks(question: str) -> list[dict]:
-    return [SectionBlock(text=MarkdownTextObject(text=f"*Question:* {escape(question)}")).to_dict(),
+    return [SectionBlock(text=MarkdownTextObject(text=f"*Question:* {clip(question, QUESTION_SHOWN)}")).to_dict(),
             ContextBlock(elements=[MarkdownTextObject(text=":hourglass_flowing_sand: Looking that up…")]).to_dict()]
 
 
@@ -85,7 +87,7 @@ def handoff_blocks(question_text: str, asker: str, answer_text: str, answered: b
     return [
         SectionBlock(text=MarkdownTextObject(
             text=f":speech_balloon: <@{escape(asker)}> asked a question the bot passed on for you to answer.")).to_dict(),
-        SectionBlock(text=MarkdownTextObject(text=quote(question_text))).to_dict(),
+        *[SectionBlock(text=MarkdownTextObject(text=piece)).to_dict() for piece in split_text(quote(question_text))],
         *[SectionBlock(text=MarkdownTextObject(text=piece)).to_dict()
           for piece in split_text(f"_{status}_\n{quote(answer_text)}")],
         ContextBlock(elements=[MarkdownTextObject(

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, CheckboxesElem
 from slack_sdk.models.views import View
 
 from bot.reports import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS, TEAM_NAMES
-from handlers.text import escape, quote, split_text
+from handlers.text import clip, escape, quote, split_text
 from storage.models import Report
 
 # Callback and action ids
@@ -168,12 +168,12 @@ def case_blocks(report: Report, *, show_reporter: bool, assigned: list[str], eve
     if report.platform:
         details.append(f"*Where:* {escape(report.platform)}")
     if report.link:
-        details.append(f"*Link:* {escape(report.link)}")
+        details.append(f"*Link:* {clip(report.link, 600)}")
     if report.happened_on:
         details.append(f"*When:* {report.happened_on.strftime('%a %d %b %Y')}")
     involved = _people(report.involved_users)
     if report.involved_text:
-        involved = ", ".join(part for part in (involved, escape(report.involved_text)) if part)
+        involved = ", ".join(part for part in (involved, clip(report.involved_text, 1500)) if part)
     if involved:
         details.append(f"*Involved:* {involved}")
     if show_reporter:
@@ -188,7 +188,7 @@ def case_blocks(report: Report, *, show_reporter: bool, assigned: list[str], eve
     if report.source_permalink:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
             text=f"Reported from a Slack message: <{report.source_permalink}|open it>")]))
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(details))))
+    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text("\n".join(details))]
     status = STATUS_LABELS.get(report.status, report.status)
     state = f"*Status:* {status}"
     if report.acknowledged_at and report.status != "closed":
@@ -204,7 +204,7 @@ def case_blocks(report: Report, *, show_reporter: bool, assigned: list[str], eve
 
         history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if shown(actor) else "")
                             + (f" · {escape(detail)}" if detail else "") for at, actor, action, detail in events[-8:])
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history[:3000])]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=split_text(history)[-1])]))
     if report.status != "closed":
         value = str(report.id)
         buttons = []

@@ -60,3 +60,64 @@ def test_account_request_texts_escape_what_the_requester_typed():
         assert "<!channel>" not in text and "<!here>" not in text
         assert "&lt;!here&gt;@Libraries" in text
     assert director_text(request).startswith("<@UDIR>")  # the bot's own mention still works
+
+
+def _texts(blocks: list[dict]) -> list[str]:
+    found = []
+    for block in blocks:
+        if block.get("text", {}).get("text"):
+            found.append(block["text"]["text"])
+        found += [element["text"] for element in block.get("elements", []) if isinstance(element.get("text"), str)]
+    return found
+
+
+def test_escapes_are_never_cut_in_half():
+    from handlers.text import clip, split_text
+
+    assert clip("<" * 10, 9) == "&lt;&lt;…"
+    pieces = split_text("&lt;" * 1000, 3000)
+    assert all(len(p) <= 3000 for p in pieces) and "".join(pieces) == "&lt;" * 1000
+    assert clip("short & sweet", 100) == "short &amp; sweet"
+
+
+def test_a_question_of_1990_angle_brackets_fits_its_answer_message():
+    from handlers.questions.blocks import answer_blocks, looking_up_blocks
+    from knowledge.answer import Answer
+
+    answer = Answer(question="<" * 1990, answered=False, answer="The documents don't cover that.")
+    for blocks in (answer_blocks(1, answer), looking_up_blocks("<" * 1990)):
+        assert all(len(text) <= 3000 for text in _texts(blocks))
+        assert "<<" not in "".join(_texts(blocks))
+
+
+def test_a_case_with_a_very_long_link_and_involved_text_fits_its_message():
+    from datetime import datetime, timezone
+
+    from handlers.reports.blocks import case_blocks
+    from storage.models import Report
+
+    link = "https://www.facebook.com/groups/1/posts/2?" + "&a=1" * 180 + "x" * (1846 - 42 - 720)
+    report = Report(reference="SMR-2026-0001", kind="misuse", status="open", platform="Facebook", link=link,
+                    description="d" * 2000, involved_text="someone, " * 53 + "x" * 3, reporter_user_id="U1",
+                    created_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))
+    assert len(report.link) == 1846 and len(report.involved_text) == 480
+    blocks = case_blocks(report, show_reporter=True, assigned=["your line manager"],
+                         events=[(report.created_at, "U1", "submitted", "x" * 400)] * 20)
+    assert all(len(text) <= 3000 for text in _texts(blocks))
+
+
+def test_long_reasons_and_questions_fit_the_account_messages():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from handlers.accounts.blocks import answer_modal, question_blocks, request_blocks
+    from storage.models import AccountRequest
+
+    long = "<&>" * 1000  # 3,000 characters typed, 12,000 once escaped
+    request = AccountRequest(reference="SMA-2026-0001", platform="X", handle="@h", service="s", directorate="Place",
+                             purpose=long, business_case=long, staff_user_ids="U1,U2", monitoring_hours="m",
+                             status="declined", requester_user_id="U1", decision_reason=long, info_question=long,
+                             created_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))
+    for blocks in (request_blocks(request, [], None, ZoneInfo("Europe/London")), question_blocks(request, "U2", long),
+                   answer_modal(request)["blocks"]):
+        assert all(len(text) <= 3000 for text in _texts(blocks))

@@ -217,3 +217,32 @@ def test_a_manager_who_has_left_loses_access_to_their_cases(council):
         session.commit()
         assert reports.access(session, report, "UMGR") is None
         assert reports.access(session, report, "USAM") == "reporter"
+
+
+def test_a_case_that_cannot_be_processed_never_stops_the_others(council, monkeypatch):
+    from handlers.reports import blocks as ui
+    from storage.models import ReportEvent as Event
+
+    data = ReportInput(kind="misuse", platform="X (Twitter)", link=None, description="Abusive replies.",
+                       happened_on=None)
+    broken = reports.submit(council.services.engine, data, reporter_user_id="USAM", clock=council.clock)
+    fine = reports.submit(council.services.engine, data, reporter_user_id="USAM", clock=council.clock)
+    real = ui.case_blocks
+
+    def case_blocks(report, **kwargs):
+        if report.id == broken.id:
+            raise ValueError("this case cannot be shown")
+        return real(report, **kwargs)
+
+    monkeypatch.setattr(ui, "case_blocks", case_blocks)
+    council.clock.now += timedelta(minutes=2)
+    run_job(council.services, "report-reminders")
+    run_job(council.services, "report-reminders")  # tried again; the admins are told once
+    run_job(council.services, "outbox")
+    rows = {r.id: r for r in council.rows(Report)}
+    assert rows[fine.id].routed_at is not None and fine.reference in dms_to(council.fake, "UMGR")[0].text
+    assert rows[broken.id].routed_at is None
+    failures = [e for e in council.rows(Event) if e.action == "processing failed"]
+    assert [e.report_id for e in failures] == [broken.id]
+    alerts = [m for m in council.rows(OutboxMessage) if m.purpose == "admin-alert"]
+    assert len(alerts) == 1 and broken.reference in alerts[0].text and alerts[0].channel == "CADMIN"
