@@ -30,8 +30,9 @@ INJECTION_TEXT = (
 )
 
 _DOCUMENT_NAME_RE = re.compile(
-    r"(?<![A-Za-z])((?:(?!(?:Policy|Guidelines|Strategy|Protocols?)\b)[A-Z][A-Za-z]+(?: and | & | ))*"
-    r"(?:Policy|Guidelines|Strategy|Protocols?)"
+    r"(?<![A-Za-z])((?:(?!(?:Policy|Guidelines|Strategy|Protocols?|Procedures?|Guidance)\b)[A-Z][A-Za-z]+"
+    r"(?: and | & | at | of | for | in | on | to | ))*"
+    r"(?:Policy|Guidelines|Strategy|Protocols?|Procedures?)"
     r"|(?:[A-Z][A-Za-z]+ )?Code of Conduct(?: for Members)?)")
 _NOT_A_NAME_START = {"The", "This", "That", "These", "Council", "Our", "Any", "All", "Relevant"}
 
@@ -180,14 +181,17 @@ def elsewhere_text(topic) -> str:
 def referenced_documents(hits: list[Hit], known_titles: set[str]) -> list[str]:
     """Documents the cited passages send the reader to that are not in the knowledge base."""
     names: list[str] = []
-    known = {title.lower() for title in known_titles}
+    known = {_name_key(title) for title in known_titles}
     for hit in hits:
         for match in _DOCUMENT_NAME_RE.finditer(hit.passage.text):
             name_words = match.group(1).split()
-            while name_words and name_words[0] in _NOT_A_NAME_START:
+            while name_words and (name_words[0] in _NOT_A_NAME_START or name_words[0].islower()):
                 name_words = name_words[1:]
             name = " ".join(name_words)
-            if len(name_words) < 2 or name.lower() in known or name.lower() == hit.passage.document.lower():
+            key = _name_key(name)
+            # "the Employee Code of Conduct" is known when a title is or ends with it ("… Code of Conduct").
+            if len(name_words) < 2 or any(title == key or title.endswith(" " + key) for title in known) \
+                    or key == _name_key(hit.passage.document):
                 continue
             if name not in names:
                 names.append(name)
@@ -212,6 +216,10 @@ def referenced_note(referenced: list[str]) -> str:
     verb = "is" if len(referenced) == 1 else "are"
     return (f"This refers you to {listed}, which {verb} not in the documents I can search: "
             f"ask {COMMS} or look on the intranet for {'it' if len(referenced) == 1 else 'them'}.")
+
+
+def _name_key(name: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
 
 
 def _join_names(names: list[str]) -> str:

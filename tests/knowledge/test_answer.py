@@ -167,3 +167,9 @@ def test_multi_document_figures_in_lexical_mode(kb_answerer):
     assert report.hit3 >= 0.70, report.summary()
     assert report.declined_out_of_scope >= 11, report.summary()
     assert report.answered_in_scope >= 58, report.summary()
+
+
+def test_a_document_in_the_knowledge_base_is_not_named_as_missing(kb_answerer):
+    answer = kb_answerer.answer("a guy on my team keeps taking the mick out of my accent, says its just banter")
+    assert "Dignity at Work Policy" in {c.document for c in answer.citations}
+    assert answer.referenced_documents == [] and "not in the documents I can search" not in answer.answer
