@@ -62,6 +62,7 @@ class Tuning:
     semantic_weight: float = 0.55    # hybrid: share of the fused score that is embedding similarity
     hybrid_cutoff: float = 0.6
     diversity: float = 0.6           # another document's best passage takes the last place from this share
+    complement: float = 1.0          # …choosing, among those, the one that says most of what the first leaves out
     document_weight: float = 0.0     # lexical: the whole document's text as a field (which document is it about)
     centroid_weight: float = 0.2     # hybrid: similarity to the document's mean vector, against the unit's
     unknown_weight: float = 0.5      # a word no document uses, as a share of the rarest known word's weight
@@ -170,6 +171,7 @@ class SearchResult:
     semantic_score: float | None = None
     covered_override: bool | None = None
     tuning: Tuning = DEFAULT_TUNING
+    groups: list = field(default_factory=list)  # the question's topic words (see `question_groups`)
 
     @property
     def covered(self) -> bool:
@@ -355,9 +357,9 @@ class KnowledgeIndex:
             return result
         weights = self.weighted_terms(question, context, rewritten)
         lexical = self.unit_scores(weights) if weights else np.zeros(len(self._unit_passage), dtype=np.float32)
-        self._score(result, lexical, prepared, k)
         # A follow-up ("and who decides that?") takes its topic from the question it follows.
-        groups = self.question_groups(f"{context}\n{question}" if context else question)
+        groups = result.groups = self.question_groups(f"{context}\n{question}" if context else question)
+        self._score(result, lexical, prepared, k)
         if rewritten:  # the documents' wording of the question may show better that they cover it
             groups_rewritten = self.question_groups(rewritten)
         result.support = max((max(self.support(groups, hit),
@@ -373,12 +375,12 @@ class KnowledgeIndex:
 
     def _score(self, result: SearchResult, lexical: np.ndarray, prepared, k: int) -> None:
         if lexical.max(initial=0.0) > 0:
-            result.hits = self._rank(lexical, k, self.tuning.cutoff)
+            result.hits = self._rank(lexical, k, self.tuning.cutoff, result.groups)
 
     def _decide(self, result: SearchResult) -> None:
         """Lexical declines use `support` alone (see `SearchResult.covered`)."""
 
-    def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float) -> list[Hit]:
+    def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float, groups=None) -> list[Hit]:
         passage_scores = np.maximum.reduceat(unit_scores, self._passage_starts)
         count = min(max(k, 1) + CANDIDATES, len(passage_scores))
         # The best few without sorting every passage: all scores at least the count-th best, ties in order.
@@ -392,8 +394,18 @@ class KnowledgeIndex:
         # chosen comes from one document, the best passage of another takes the last place if it scores
         # close enough to the best.
         if order and len({self._passage_document[p] for p in order}) == 1:
-            other = next((p for p in ranked if self._passage_document[p] != self._passage_document[order[0]]), None)
-            if other is not None and passage_scores[other] >= self.tuning.diversity * best:
+            others = [p for p in ranked if self._passage_document[p] != self._passage_document[order[0]]
+                      and passage_scores[p] >= self.tuning.diversity * best]
+            other = others[0] if others else None
+            if others and groups and self.tuning.complement:
+                # The other document's passage that best covers what the first passage leaves unsaid.
+                first = self._passage_terms[order[0]]
+                rest = [(w, alternatives) for w, alternatives in groups if not alternatives & first]
+                if rest:
+                    def adds(p: int) -> float:
+                        return sum(w for w, alternatives in rest if alternatives & self._passage_terms[p])
+                    other = max(others, key=lambda p: (adds(p), passage_scores[p]))
+            if other is not None:
                 order = (order if len(order) < max(k, 1) else order[:-1]) + [other]
                 order.sort(key=lambda p: -passage_scores[p])
         hits: list[Hit] = []
@@ -481,7 +493,7 @@ class HybridIndex(KnowledgeIndex):
             about = self._centroids @ query_vector
             about = (about - about.min()) / max(float(about.max() - about.min()), 1e-6)
             fused = fused + tuning.centroid_weight * about[self._unit_document]
-        result.hits = self._rank(fused.astype(np.float32), k, tuning.hybrid_cutoff)
+        result.hits = self._rank(fused.astype(np.float32), k, tuning.hybrid_cutoff, result.groups)
         result.semantic_score = best_similarity
 
     def _decide(self, result: SearchResult) -> None:

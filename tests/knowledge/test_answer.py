@@ -173,3 +173,23 @@ def test_a_document_in_the_knowledge_base_is_not_named_as_missing(kb_answerer):
     answer = kb_answerer.answer("a guy on my team keeps taking the mick out of my accent, says its just banter")
     assert "Dignity at Work Policy" in {c.document for c in answer.citations}
     assert answer.referenced_documents == [] and "not in the documents I can search" not in answer.answer
+
+
+def test_a_question_spanning_two_documents_cites_both(tmp_path):
+    from knowledge.retrieval import KnowledgeIndex
+    from tests.conftest import parsed_records
+
+    press = tmp_path / "press.md"
+    press.write_text("# Press Protocol\n\n## News releases\n\nTell the press office ten working days before a "
+                     "news release. The press office writes the release and agrees the quotes.\n\n"
+                     "## Interviews\n\nOnly agreed spokespeople give interviews to the press.\n\n"
+                     "## Deadlines\n\nReply to the press office within two hours when a journalist's deadline "
+                     "is the same day.\n", encoding="utf-8")
+    data = tmp_path / "data.md"
+    data.write_text("# Data Guidance\n\n## Photographs\n\nPhotographs of children need the written consent of a "
+                    "parent or carer before they are published.\n\n## Breaches\n\nReport a breach at once.\n",
+                    encoding="utf-8")
+    index = KnowledgeIndex(parsed_records([press, data]))
+    result = index.search("we want pics of the kids to go with the press release, what permission do we need?")
+    assert {hit.passage.document for hit in result.hits[:3]} == {"Press Protocol", "Data Guidance"}
+    assert "Photographs" in [hit.passage.section for hit in result.hits]
