@@ -129,8 +129,12 @@ def validate(data: RequestInput, directorates: list[str] | None) -> dict[str, st
     directorate = (data.directorate or "").strip()
     if not directorate:
         errors["directorate"] = "Choose the directorate: its Corporate Director decides the request (para 19)."
-    elif directorates is not None and directorate not in directorates:
-        errors["directorate"] = "Choose a directorate from the list."
+    elif directorates is not None:
+        known = {name.lower(): name for name in directorates}
+        if directorate.lower() not in known:
+            errors["directorate"] = "Choose or type a directorate as the staff directory names it."
+        else:
+            data.directorate = known[directorate.lower()]  # typed in any case: stored as the directory has it
     people = list(dict.fromkeys(data.staff_user_ids))
     if len(people) < 2:
         errors["staff"] = "Name at least two members of staff who will run the account, so it is never left unwatched."

@@ -52,12 +52,17 @@ def versioned(request: AccountRequest) -> str:
 
 # ------------------------------------------------------------------------------------------- the request
 
+MAX_OPTIONS = 100  # Block Kit's limit for a static select
+
+
 def request_modal(directorates: list[str]) -> dict:
-    if directorates:
+    if 0 < len(directorates) <= MAX_OPTIONS:
         directorate = StaticSelectElement(action_id="value", placeholder="Choose a directorate",
-                                          options=[_option(d, d) for d in directorates[:100]])
-    else:
-        directorate = PlainTextInputElement(action_id="value", max_length=200)
+                                          options=[_option(d, d) for d in directorates])
+    else:  # too many to list (or no directory yet): typed, and checked against the directory
+        directorate = PlainTextInputElement(action_id="value", max_length=200,
+                                            placeholder="As in the staff directory, e.g. "
+                                                        + (directorates[0][:40] if directorates else "Place"))
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=(
             "Council social media accounts are authorised by Communications and Marketing with the approval of "

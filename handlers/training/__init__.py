@@ -93,13 +93,26 @@ def register(app, services) -> None:
             ack(response_action="errors", errors={"name": "Only HR can start a training campaign."})
             return
         due_raw = get("due").get("selected_date")
-        if not due_raw:
+        try:
+            due = date.fromisoformat(due_raw or "")
+        except ValueError:
             ack(response_action="errors", errors={"due": "Choose the due date."})
             return
-        directorate = (get("directorate").get("selected_option") or {}).get("value")
+        chosen = get("directorate")
+        directorate = (chosen.get("selected_option") or {}).get("value") or (chosen.get("value") or "").strip()
+        if directorate and directorate != "*":
+            from bot.accounts import directorates
+
+            with Session(services.engine) as session:
+                known = {name.lower(): name for name in directorates(session)}
+            if directorate.lower() not in known:
+                ack(response_action="errors", errors={"directorate": "Type a directorate as the staff directory "
+                                                                     "names it, or leave it empty for everyone."})
+                return
+            directorate = known[directorate.lower()]
         try:
             campaign, assigned = desk().start(name=get("name").get("value") or "", url=get("url").get("value") or "",
-                                              due=date.fromisoformat(due_raw),
+                                              due=due,
                                               directorate=None if directorate in (None, "*") else directorate,
                                               created_by=user_id)
         except TrainingError as error:

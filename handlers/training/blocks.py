@@ -149,7 +149,15 @@ def progress_blocks(rows: list[dict], can_start: bool = False) -> list[dict]:
 
 
 def start_modal(directorates: list[str]) -> dict:
-    options = [Option(value="*", label="Everyone")] + [Option(value=d[:150], label=d[:75]) for d in directorates[:99]]
+    if len(directorates) > 99:  # more than a select can list with "Everyone": typed, checked on submit
+        who = PlainTextInputElement(action_id="value", max_length=200,
+                                    placeholder="Leave empty for everyone, or type a directorate")
+        covers = InputBlock(block_id="directorate", label="Who it covers (a directorate, or empty for everyone)",
+                            element=who, optional=True)
+    else:
+        options = [Option(value="*", label="Everyone")] + [Option(value=d[:150], label=d[:75]) for d in directorates]
+        covers = InputBlock(block_id="directorate", label="Who it covers", element=StaticSelectElement(
+            action_id="value", options=options, initial_option=options[0]))
     return View(type="modal", callback_id=START_VIEW, title="Training campaign", submit="Start", close="Cancel",
                 blocks=[
                     InputBlock(block_id="name", label="Name", element=PlainTextInputElement(
@@ -157,8 +165,7 @@ def start_modal(directorates: list[str]) -> dict:
                     InputBlock(block_id="url", label="E-learning link", element=PlainTextInputElement(
                         action_id="value", max_length=1000, placeholder="https://")),
                     InputBlock(block_id="due", label="Due date", element=DatePickerElement(action_id="value")),
-                    InputBlock(block_id="directorate", label="Who it covers", element=StaticSelectElement(
-                        action_id="value", options=options, initial_option=options[0])),
+                    covers,
                 ]).to_dict()
 
 

@@ -121,3 +121,33 @@ def test_long_reasons_and_questions_fit_the_account_messages():
     for blocks in (request_blocks(request, [], None, ZoneInfo("Europe/London")), question_blocks(request, "U2", long),
                    answer_modal(request)["blocks"]):
         assert all(len(text) <= 3000 for text in _texts(blocks))
+
+
+def test_more_directorates_than_a_select_can_hold_are_typed_and_checked():
+    from bot.accounts import RequestInput, validate
+    from handlers.accounts.blocks import request_modal
+
+    many = [f"Directorate {n:03d}" for n in range(152)]
+    block = next(b for b in request_modal(many)["blocks"] if b.get("block_id") == "directorate")
+    assert block["element"]["type"] == "plain_text_input"
+    few = next(b for b in request_modal(many[:3])["blocks"] if b.get("block_id") == "directorate")
+    assert few["element"]["type"] == "static_select" and len(few["element"]["options"]) == 3
+
+    def request(directorate):
+        return RequestInput(platform="Instagram", handle="@x", service="Libraries", directorate=directorate,
+                            purpose="p", business_case="b", staff_user_ids=["U1", "U2"], monitoring_hours="m",
+                            training_confirmed=True)
+
+    typed = request("directorate 151")
+    assert "directorate" not in validate(typed, many) and typed.directorate == "Directorate 151"
+    assert "as the staff directory names it" in validate(request("Nowhere"), many)["directorate"]
+
+
+def test_the_training_form_takes_a_typed_directorate_when_there_are_too_many_to_list():
+    from handlers.training.blocks import start_modal
+
+    many = [f"Directorate {n:03d}" for n in range(152)]
+    block = next(b for b in start_modal(many)["blocks"] if b.get("block_id") == "directorate")
+    assert block["element"]["type"] == "plain_text_input" and block["optional"] is True
+    few = next(b for b in start_modal(many[:5])["blocks"] if b.get("block_id") == "directorate")
+    assert [o["value"] for o in few["element"]["options"]][:2] == ["*", "Directorate 000"]

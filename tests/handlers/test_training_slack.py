@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.scheduler import run_job
-from storage.models import Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment
+from storage.models import Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment, TrainingCampaign
 from tests.conftest import POLICY_FILE
 from tests.handlers.test_reports_jobs import Clock
 from tests.handlers.test_reports_slack import dms_to, wait_until
@@ -268,6 +268,13 @@ def test_hr_starts_a_campaign_from_the_app_home_and_sees_progress(council):
     bad = council.action(rq.view_submission("training_start_submit", values, user="UHR")).json()
     assert "url" in bad["errors"]
     values["url"] = rq.text_input("https://learning.notts.gov.uk/course/43")
+    crafted = council.action(rq.view_submission("training_start_submit", {**values, "due": rq.date_input("soon")},
+                                                user="UHR")).json()
+    assert crafted["response_action"] == "errors" and "due" in crafted["errors"]
+    typed = {**values, "directorate": rq.text_input("Atlantis")}  # a form with a typed directorate
+    assert "directorate" in council.action(rq.view_submission("training_start_submit", typed,
+                                                              user="UHR")).json()["errors"]
+    assert [c.name for c in council.rows(TrainingCampaign)] == ["Earlier campaign"]  # nothing new
     assert council.action(rq.view_submission("training_start_submit", values, user="USAM")).json()[
         "response_action"] == "errors"
     council.action(rq.view_submission("training_start_submit", values, user="UHR"))
