@@ -687,7 +687,25 @@ def _docx_rows(table) -> list[list[str]]:
     return rows
 
 
+MAX_DOCX_XML_BYTES = 100 * 1024 * 1024  # a Word file's unpacked XML: more is a damaged file or a zip bomb
+
+
+def _docx_xml_size(path: Path) -> int:
+    """How large the Word file's parts are once unpacked (read from the zip's directory, not unpacked)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return sum(info.file_size for info in archive.infolist() if info.filename.endswith(".xml"))
+    except (zipfile.BadZipFile, OSError):
+        return 0  # not a zip: python-docx reports it below
+
+
 def _read_docx(path: Path) -> tuple[list[Block], Metadata]:
+    unpacked = _docx_xml_size(path)
+    if unpacked > MAX_DOCX_XML_BYTES:
+        raise IngestError(f"{path.name}: its text unpacks to {unpacked / 1024 / 1024:,.0f} MB, over the "
+                          f"{MAX_DOCX_XML_BYTES // 1024 // 1024} MB limit for one Word document")
     try:
         import docx
         from docx.table import Table

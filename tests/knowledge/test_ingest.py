@@ -618,3 +618,15 @@ def test_a_pdf_title_line_under_the_council_name_is_the_title(tmp_path):
     assert [p.section for p in document.passages] == ["1", "2", "3"]
     assert document.passages[0].heading == "Shortlisting"
     assert all("Shireton" not in p.text for p in document.passages)
+
+
+def test_a_word_file_whose_xml_unpacks_too_large_is_refused_unread(tmp_path):
+    import zipfile
+
+    path = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document>" + " " * (101 * 1024 * 1024) + "</w:document>")
+    assert path.stat().st_size < 1024 * 1024  # small on disk
+    with pytest.raises(IngestError, match=r"bomb\.docx: its text unpacks to 101 MB, over the 100 MB limit"):
+        parse_file(path)
