@@ -1,8 +1,8 @@
 """Check a held-out set: every document opens, and every expected section exists in its document.
 
-    python knowledge/eval/kb-hr/build/check_set.py [SET_DIR] [--show-first-page]
+    python knowledge/eval/check_set.py SET_DIR [--show-first-page]
 
-SET_DIR defaults to the set this script sits in. The documents are read with the libraries a real
+SET_DIR is a set's folder, such as knowledge/eval/kb-hr. The documents are read with the libraries a real
 reader would use (python-docx, pypdf, BeautifulSoup, plain text), independently of policybot's own
 ingestion, so a failure here is a fault in the set, not in the bot. Exit status 1 on any problem.
 """
@@ -121,7 +121,10 @@ def read_text(path: Path, problems: list[str]) -> dict:
 def main(argv: list[str]) -> int:
     show = "--show-first-page" in argv
     args = [a for a in argv if not a.startswith("--")]
-    set_dir = Path(args[0]) if args else Path(__file__).resolve().parent.parent
+    if not args:
+        print(__doc__, file=sys.stderr)
+        return 2
+    set_dir = Path(args[0])
     problems: list[str] = []
     documents = {}
     for path in sorted((set_dir / "docs").iterdir()):
