@@ -7,6 +7,7 @@ slow request never holds up the acknowledgement of another.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -47,6 +48,8 @@ def health(services) -> tuple[bool, dict]:
     report["status"] = "ok" if ok else "unavailable"
     return ok, report
 
+
+HEALTH_TIMEOUT_S = 2.0
 
 # Slack's largest payloads (a modal's view_submission with every field filled) are tens of kilobytes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -98,7 +101,12 @@ def create_web_app(services, bolt_app) -> Starlette:
         return to_starlette_response(bolt_response)
 
     async def healthz(request: Request) -> Response:
-        ok, report = await run_in_threadpool(health, services)
+        # A database that stops answering makes the check fail fast, not hang with it.
+        try:
+            ok, report = await asyncio.wait_for(run_in_threadpool(health, services), timeout=HEALTH_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            return JSONResponse({"status": "unavailable", "database": f"no answer within {HEALTH_TIMEOUT_S:g} s"},
+                                status_code=503)
         return JSONResponse(report, status_code=200 if ok else 503)
 
     return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]),

@@ -263,6 +263,25 @@ def test_healthz_reports_database_and_index(slack_bot):
     assert body["retrieval"].startswith("lexical")
 
 
+def test_healthz_answers_even_when_the_database_hangs(slack_bot, monkeypatch):
+    import threading
+
+    from bot import server
+
+    released = threading.Event()
+
+    def hung(services):  # a database that holds the connection without answering
+        released.wait(10)
+        return True, {}
+
+    monkeypatch.setattr(server, "health", hung)
+    try:
+        response = slack_bot.http.get("/healthz")
+        assert response.status_code == 503 and "no answer within" in response.json()["database"]
+    finally:
+        released.set()
+
+
 def test_slow_generative_answers_show_a_looking_up_message_first(slack_settings, fake_slack):
     """With a model configured the DM first shows "Looking that up…", then that message becomes the answer."""
     from bot.server import prepare
