@@ -42,14 +42,20 @@ def _aware(value: datetime | None) -> datetime | None:
 
 def enqueue(session: Session, *, channel: str, text: str, blocks: list | None = None, method: str = "chat.postMessage",
             thread_ts: str | None = None, ts: str | None = None, user: str | None = None, purpose: str = "",
-            ref_type: str | None = None, ref_id: int | None = None) -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction; it is sent once the caller commits."""
+            ref_type: str | None = None, ref_id: int | None = None,
+            response_url: str | None = None) -> OutboxMessage:
+    """Add a message to the outbox in the caller's transaction; it is sent once the caller commits. With
+    method "respond", it is the private reply at a slash command's `response_url`."""
     message = OutboxMessage(channel=channel, text=text, blocks=json.dumps(blocks) if blocks is not None else None,
                             method=method, thread_ts=thread_ts, ts=ts, user=user, purpose=purpose,
-                            ref_type=ref_type, ref_id=ref_id)
+                            ref_type=ref_type, ref_id=ref_id, response_url=response_url)
     session.add(message)
     session.flush()
     return message
+
+
+class RespondError(SlackClientError):
+    """A response_url that answered a rate limit or a server error: tried again later."""
 
 
 @dataclass
@@ -90,6 +96,8 @@ class Outbox:
             user = channel
             channel = self._dm_channels.get(user) or self.client.conversations_open(users=[user])["channel"]["id"]
             self._dm_channels[user] = channel
+        if message.method == "respond":
+            return self._respond(message, blocks)
         if message.method == "chat.update":
             response = self.client.chat_update(channel=channel, ts=message.ts, text=message.text, blocks=blocks)
         elif message.method == "chat.postEphemeral":
@@ -100,6 +108,20 @@ class Outbox:
             response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=blocks,
                                                     thread_ts=message.thread_ts, unfurl_links=False)
         return response.get("channel", channel), response.get("ts")
+
+    def _respond(self, message: OutboxMessage, blocks: list | None) -> tuple[str | None, str | None]:
+        """A private reply at a slash command's response_url, replacing the "Looking that up…" message.
+        Rate limits and server errors are retried like any other message; an expired or unknown URL is not."""
+        from slack_sdk.webhook import WebhookClient
+
+        response = WebhookClient(message.response_url or "", timeout=self.client.timeout).send(
+            text=message.text, blocks=blocks, response_type="ephemeral", replace_original=True)
+        if response.status_code == 200:
+            return message.channel, None
+        if response.status_code == 429 or response.status_code >= 500:
+            raise RespondError(f"response_url answered {response.status_code}")
+        raise SlackApiError(f"response_url answered {response.status_code}",
+                            {"error": f"response_url_{response.status_code}"})
 
     def deliver(self, message_ids: Iterable[int]) -> DeliveryReport:
         """Send these messages now (those another process has claimed are left to it). Claimed a few at a
@@ -133,7 +155,8 @@ class Outbox:
             channel, ts = self._call(message)
         except SlackApiError as error:
             code = str(error.response.get("error", "slack_error"))
-            self._record_failure(message, code, permanent=code in PERMANENT_ERRORS, report=report)
+            permanent = code in PERMANENT_ERRORS or code.startswith("response_url_")  # expired or refused
+            self._record_failure(message, code, permanent=permanent, report=report)
             return
         except (SlackClientError, OSError) as error:
             self._record_failure(message, f"{type(error).__name__}: {error}"[:300], permanent=False, report=report)

@@ -142,7 +142,8 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
-    method: str = Field(default="chat.postMessage", max_length=32)  # chat.postMessage, chat.update, chat.postEphemeral
+    method: str = Field(default="chat.postMessage", max_length=32)  # chat.postMessage, chat.update,
+    # chat.postEphemeral, or "respond" (a private reply at a slash command's response_url)
     channel: str = Field(max_length=64)  # channel id, or a user id (a DM is opened first)
     user: str | None = Field(default=None, max_length=32)  # for ephemeral messages
     thread_ts: str | None = Field(default=None, max_length=32)
@@ -160,6 +161,8 @@ class OutboxMessage(SQLModel, table=True):
     sent_channel: str | None = Field(default=None, max_length=64)
     sent_ts: str | None = Field(default=None, max_length=32)
     last_error: str | None = Field(default=None, max_length=500)
+    # For method "respond": the slash command's response_url (the answer replaces "Looking that up…").
+    response_url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 # ------------------------------------------------------------------------------------------ staff directory

@@ -13,8 +13,7 @@ import re
 from sqlmodel import Session
 
 from bot.outbox import enqueue
-from bot.questions import (answer_and_record, get_question, previous_question, record_handoff, record_question,
-                           record_vote)
+from bot.questions import get_question, previous_question, record_handoff, record_question, record_vote
 from handlers.questions import blocks as ui
 from knowledge.answer import QuestionError
 
@@ -130,19 +129,28 @@ def register(app, services) -> None:
             ack(blocks=ui.help_blocks(), text="How to use the policy assistant")
             return
         ack(text="Looking that up…", blocks=ui.looking_up_blocks(text))
-        services.defer(policy_answer, {k: command.get(k) for k in ("text", "user_id", "channel_id")},
-                       services.respond_to(command["response_url"]))
+        services.defer(policy_answer, {k: command.get(k) for k in ("text", "user_id", "channel_id", "response_url")})
 
-    def policy_answer(command, respond):
+    def policy_answer(command):
+        """The private answer replaces "Looking that up…" at the command's response_url, through the outbox
+        (written with the question in one commit, retried on rate limits and server errors)."""
         text = (command.get("text") or "").strip()
-        try:
-            asked = answer_and_record(services.engine, services.answerer, text, surface="slash",
-                                      user_id=command.get("user_id", ""), channel_id=command.get("channel_id", ""))
-        except QuestionError as error:
-            respond(text=str(error), replace_original=True, response_type="ephemeral")
-            return
-        respond(text=ui.answer_fallback_text(asked.answer), replace_original=True, response_type="ephemeral",
-                blocks=ui.answer_blocks(asked.question.id, asked.answer, ephemeral=True))
+        user, channel = command.get("user_id", ""), command.get("channel_id", "")
+        with Session(services.engine, expire_on_commit=False) as session:
+            try:
+                answer = services.answerer.answer(text)
+            except QuestionError as error:
+                reply, blocks, purpose = str(error), None, "question-error"
+            else:
+                question = record_question(session, answer=answer, surface="slash", user_id=user, channel_id=channel)
+                reply, purpose = ui.answer_fallback_text(answer), "answer"
+                blocks = ui.answer_blocks(question.id, answer, ephemeral=True)
+            about = {"ref_type": "question", "ref_id": question.id} if purpose == "answer" else {}
+            message_id = enqueue(session, method="respond", channel=channel or user, user=user, text=reply,
+                                 blocks=blocks, purpose=purpose, response_url=command.get("response_url"),
+                                 **about).id
+            session.commit()
+        services.outbox.deliver([message_id])
 
     app.command("/policy")(policy_command)
     registry.commands.add("/policy")

@@ -328,3 +328,37 @@ def test_an_oversized_body_is_refused_unread(slack_bot, fake_slack):
     response = slack_bot.http.post("/slack/events", content=body, headers=signed_headers(body))
     assert response.status_code == 413
     assert slack_bot.rows(Question) == [] and fake_slack.calls == []
+
+
+def _wait_outbox(slack_bot, condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        rows = slack_bot.rows(OutboxMessage)
+        if rows and condition(rows[0]):
+            return rows[0]
+        time.sleep(0.02)
+    raise AssertionError(f"outbox never reached the state: {slack_bot.rows(OutboxMessage)}")
+
+
+def test_a_policy_answer_that_slack_refuses_for_now_is_sent_again_from_the_outbox(slack_bot, fake_slack):
+    from datetime import timedelta
+
+    from storage.models import utcnow
+
+    fake_slack.fail("response_url", status=500, error="internal_error", retry_after=None, times=1)
+    slack_bot.command("/policy", "could I get sued?")
+    message = _wait_outbox(slack_bot, lambda row: row.attempts >= 1 and row.status == "pending")
+    assert message.method == "respond" and message.purpose == "answer" and "response_url" in message.response_url
+    assert slack_bot.rows(Question)[0].surface == "slash"  # the question was stored with its answer queued
+    later = Outbox(slack_bot.services.engine, slack_bot.services.client, clock=lambda: utcnow() + timedelta(hours=1))
+    assert later.deliver_due().sent == 1
+    delivered = fake_slack.calls_to("response_url")[-1]
+    assert delivered.params["replace_original"] is True and "para 21" in delivered.text
+    assert slack_bot.rows(OutboxMessage)[0].status == "sent"
+
+
+def test_an_expired_response_url_is_not_tried_again(slack_bot, fake_slack):
+    fake_slack.fail("response_url", status=404, error="expired_url", retry_after=None, times=5)
+    slack_bot.command("/policy", "could I get sued?")
+    message = _wait_outbox(slack_bot, lambda row: row.status == "failed")
+    assert message.attempts == 1 and message.last_error == "response_url_404"
