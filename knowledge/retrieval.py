@@ -63,7 +63,6 @@ class Tuning:
     hybrid_cutoff: float = 0.6
     diversity: float = 0.6           # another document's best passage takes the last place from this share
     complement: float = 1.0          # …choosing, among those, the one that says most of what the first leaves out
-    document_weight: float = 0.0     # lexical: the whole document's text as a field (which document is it about)
     centroid_weight: float = 0.2     # hybrid: similarity to the document's mean vector, against the unit's
     unknown_weight: float = 0.5      # a word no document uses, as a share of the rarest known word's weight
     min_support: float = 0.25        # lexical: least share of the question's weight the best passage covers
@@ -224,8 +223,6 @@ class KnowledgeIndex:
         self._body = _FieldIndex([unit.lexical_text for unit in units])
         self._headings = _FieldIndex([p.headings for p in passages])
         self._titles = _FieldIndex(self._document_titles)
-        self._whole = _FieldIndex(["\n".join(f"{p.headings}\n{p.text}" for p in passages if p.document_id == d)
-                                   for d in document_ids])
         self.vocabulary = self._body.vocabulary | self._headings.vocabulary | self._titles.vocabulary
         # What each passage says, in every field, for judging how much of a question it accounts for.
         self._passage_terms = [set(tokens(f"{p.document}\n{p.headings}\n{p.text}")) for p in passages]
@@ -294,10 +291,6 @@ class KnowledgeIndex:
             title = self._titles.scores(term)
             if title is not None:
                 total += (weight * tuning.title_weight) * title[self._passage_document[self._unit_passage]]
-            if tuning.document_weight:
-                whole = self._whole.scores(term)
-                if whole is not None:
-                    total += (weight * tuning.document_weight) * whole[self._passage_document[self._unit_passage]]
         return np.where(self._unit_line >= 0, total * tuning.line_weight, total)
 
     def question_groups(self, question: str) -> list[tuple[float, set[str]]]:
