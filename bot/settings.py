@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     embedding_model: str | None = _env("POLICYBOT_EMBEDDING_MODEL")
     # A YAML file of the deployment's own staff words (same format as knowledge/vocabulary.yml).
     vocabulary_file: Path | None = _env("POLICYBOT_VOCABULARY")
+    # The title of the policy the bot is about; a question that names no document leans towards it.
+    primary_document: str = Field("Social Media Policy", max_length=300, validation_alias=AliasChoices(
+        "POLICYBOT_PRIMARY_DOCUMENT", "policybot_primary_document"))
     # With a model configured, questions are reworded into the documents' language before retrieval;
     # that call gets at most this long before the plain question is used.
     rewrite_timeout_seconds: float = Field(3.0, gt=0, le=60, validation_alias=AliasChoices(

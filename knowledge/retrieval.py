@@ -63,15 +63,18 @@ class Tuning:
     hybrid_cutoff: float = 0.6
     diversity: float = 0.6           # another document's best passage takes the last place from this share
     complement: float = 1.0          # …choosing, among those, the one that says most of what the first leaves out
-    centroid_weight: float = 0.2     # hybrid: similarity to the document's mean vector, against the unit's
+    centroid_weight: float = 0.0     # hybrid: similarity to the document's mean vector, against the unit's
     unknown_weight: float = 0.5      # a word no document uses, as a share of the rarest known word's weight
     min_support: float = 0.25        # lexical: least share of the question's weight the best passage covers
     answer_similarity: float = 0.55  # hybrid: answered on meaning alone from this similarity
     supported_similarity: float = 0.2 # hybrid: least similarity at which lexical support can carry it
     hybrid_support: float = 0.0     # hybrid: the lexical support that, with that similarity, answers
+    primary_weight: float = 0.1      # hybrid: a passage of the bot's own policy, beside the documents it points to
 
 
 DEFAULT_TUNING = Tuning()
+# The bundled policy's title (knowledge/documents/); a deployment names its own with POLICYBOT_PRIMARY_DOCUMENT.
+PRIMARY_DOCUMENT = "Social Media Policy"
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,8 @@ class KnowledgeIndex:
     retrieval_mode = "lexical"
 
     def __init__(self, passages: list[PassageRecord], terms: tuple[vocabulary.Term, ...] | None = None,
-                 tuning: Tuning = DEFAULT_TUNING, topics: tuple[vocabulary.Topic, ...] | None = None):
+                 tuning: Tuning = DEFAULT_TUNING, topics: tuple[vocabulary.Topic, ...] | None = None,
+                 primary: str | None = PRIMARY_DOCUMENT):
         self.passages = passages
         self.terms = terms if terms is not None else vocabulary.terms_for()
         self.topics = topics if topics is not None else vocabulary.topics_for()
@@ -220,6 +224,12 @@ class KnowledgeIndex:
         self._document_titles = [next(p.document for p in passages if p.document_id == d) for d in document_ids]
         position_of_document = {d: n for n, d in enumerate(document_ids)}
         self._passage_document = np.asarray([position_of_document[p.document_id] for p in passages], dtype=np.int64)
+        # The policy the bot is about: a question that does not say which document it means ("is this
+        # covered?", "what do I have to do?") is most often about it.
+        self.primary = (primary or "").strip()
+        self._unit_primary = np.asarray(
+            [self._document_titles[self._passage_document[u.position]].casefold() == self.primary.casefold()
+             for u in units], dtype=bool) if self.primary else np.zeros(len(units), dtype=bool)
         self._body = _FieldIndex([unit.lexical_text for unit in units])
         self._headings = _FieldIndex([p.headings for p in passages])
         self._titles = _FieldIndex(self._document_titles)
@@ -479,6 +489,8 @@ class HybridIndex(KnowledgeIndex):
         median = float(np.median(similarity))
         dense = np.clip((similarity - median) / max(best_similarity - median, 1e-6), 0.0, 1.0)
         dense = np.where(self._unit_line >= 0, dense * tuning.line_weight, dense)
+        if tuning.primary_weight:
+            lexical = np.where(self._unit_primary, lexical * (1 + 2 * tuning.primary_weight), lexical)
         top_lexical = float(lexical.max(initial=0.0))
         sparse = lexical / top_lexical if top_lexical > 0 else lexical
         fused = tuning.semantic_weight * dense + (1 - tuning.semantic_weight) * sparse
@@ -486,6 +498,8 @@ class HybridIndex(KnowledgeIndex):
             about = self._centroids @ query_vector
             about = (about - about.min()) / max(float(about.max() - about.min()), 1e-6)
             fused = fused + tuning.centroid_weight * about[self._unit_document]
+        if tuning.primary_weight:
+            fused = fused + tuning.primary_weight * self._unit_primary
         result.hits = self._rank(fused.astype(np.float32), k, tuning.hybrid_cutoff, result.groups)
         result.semantic_score = best_similarity
 

@@ -18,6 +18,7 @@ def build_index(engine: Engine, settings: Settings) -> KnowledgeIndex:
     terms, topics = terms_for(extra), topics_for(extra)
     embedder = make_embedder(settings)
     if embedder is None or not passages:
-        return KnowledgeIndex(passages, terms=terms, topics=topics)
+        return KnowledgeIndex(passages, terms=terms, topics=topics, primary=settings.primary_document)
     vectors, _ = unit_vectors(engine, embedder, list(iter_units(passages)))
-    return HybridIndex(passages, embedder, vectors, terms=terms, topics=topics)
+    return HybridIndex(passages, embedder, vectors, terms=terms, topics=topics,
+                       primary=settings.primary_document)

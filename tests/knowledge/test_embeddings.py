@@ -130,3 +130,27 @@ def test_a_warmed_embedder_gives_the_same_vectors_without_the_numpy_pass(local, 
     hot = warmed.embed(texts)
     assert hot.shape == (2, 384) and hot.dtype == np.float32
     assert np.all(np.sum(cold * hot, axis=1) > 0.9999)
+
+
+def test_a_question_naming_no_document_leans_to_the_bots_own_policy(engine, tmp_path, local):
+    # Two policies that say the same about who they cover: the bot's own one is cited first.
+    shared = ("Agency workers and contractors doing work for the Council are expected to follow this policy "
+              "in the same way as employees.")
+    others = ["Mediation with a colleague can be arranged by HR.", "Parking permits are issued by Facilities.",
+              "Expenses are claimed through the payroll system.", "Rooms are booked on the intranet."]
+    for name, title in (("a.md", "Policy A"), ("b.md", "Policy B")):
+        body = "".join(f"## Section {n}\n\n{text}\n\n" for n, text in enumerate(others))
+        (tmp_path / name).write_text(f"# {title}\n\n## Who it covers\n\n{shared}\n\n{body}", encoding="utf-8")
+    (tmp_path / "b.md").write_text((tmp_path / "b.md").read_text(encoding="utf-8")
+                                   + "## Complaints\n\nA complaint about bullying goes to your manager.\n",
+                                   encoding="utf-8")
+    assert not index_paths(engine, [tmp_path]).failed
+
+    def first(primary, question="Do agency workers have to follow this?"):
+        return build_index(engine, load_settings(embeddings="local", primary_document=primary)) \
+            .search(question).hits[0].passage.document
+
+    assert first("Policy A") == "Policy A"
+    assert first("Policy B") == "Policy B"
+    # A question that belongs to the other document still goes there.
+    assert first("Policy A", "Who do I complain to about bullying?") == "Policy B"
