@@ -86,9 +86,10 @@ def prepare(url: str, staff: int, fake) -> object:
         session.commit()
     settings = load_settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=fake.base_url,
                              embeddings="none", comms_channel="CCOMMS")
-    Services(settings, clock=lambda: WORKING_MOMENT).training.start(
-        name="Awareness 2026", url="https://learning.example.gov.uk/42", due=date(2026, 12, 18), directorate=None,
-        created_by="bench")
+    desk = Services(settings, clock=lambda: WORKING_MOMENT).training
+    desk.start(name="Awareness 2026", url="https://learning.example.gov.uk/42", due=date(2026, 12, 18),
+               directorate=None, created_by="bench")
+    desk.start_acknowledgement("Social Media Policy", "bench")  # HR asks everyone to acknowledge the policy
     return settings
 
 

@@ -199,6 +199,14 @@ def docs(
                           document.owner or "—", str(document.passage_count), str(document.revision),
                           document.indexed_at.strftime("%Y-%m-%d %H:%M"), Path(document.source_path).name)
         console.print(table)
+        from sqlmodel import Session
+
+        from bot.training import waiting_versions
+
+        with Session(engine) as session:
+            for document, campaign in waiting_versions(session):
+                print(f"New version waiting for acknowledgement: {document.title} "
+                      f"{document.version or ''} (policybot acknowledgement start \"{document.title}\")")
     print(f"Retrieval: {retrieval_description(runtime.settings)}")
 
 
@@ -607,6 +615,81 @@ def training_start(
         raise CliError(str(error), code=1) from None
     print(f"{campaign.name}: {assigned} people assigned, due {campaign.due_date.isoformat()}. The first nudges go "
           "out with the next training-nudges run in working time (`policybot jobs run training-nudges`).")
+
+
+acknowledgement_app = typer.Typer(help="Ask staff to read and acknowledge an indexed document (para 22).",
+                                  no_args_is_help=True)
+app.add_typer(acknowledgement_app, name="acknowledgement")
+
+
+@acknowledgement_app.command("start")
+def acknowledgement_start(
+    title: Annotated[str, typer.Argument(help="The document's title, as `policybot docs` lists it.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Start without asking for confirmation.")] = False,
+) -> None:
+    """Ask every active member of staff to acknowledge the current version of a document. Shows how many
+    people will be asked, and asks before anything is sent."""
+    from bot.training import TrainingError
+
+    desk = _training()
+    try:
+        preview = desk.preview_acknowledgement(title)
+    except TrainingError as error:
+        raise CliError(str(error), code=1) from None
+    document = preview.document
+    version = f" version {document.version}" if document.version else ""
+    if preview.running is not None:
+        raise CliError(f"Staff are already being asked to acknowledge the {document.title}{version} "
+                       f"(since {preview.running.started_at:%Y-%m-%d}).", code=1)
+    print(f"{document.title}{version}: {preview.to_ask} of {preview.staff} active staff have not acknowledged "
+          "this version and will be asked, with two reminders a week apart.")
+    if not yes and not typer.confirm("Ask them?", default=False):
+        print("Nothing was started.")
+        raise typer.Exit(1)
+    try:
+        campaign, to_ask = desk.start_acknowledgement(title, "cli", checksum=document.checksum)
+    except TrainingError as error:
+        raise CliError(str(error), code=1) from None
+    print(f"Started: {to_ask} people will be asked with the next training-nudges run in working time "
+          "(`policybot jobs run training-nudges`).")
+
+
+@acknowledgement_app.command("stop")
+def acknowledgement_stop(
+    title: Annotated[str, typer.Argument(help="The document's title.")],
+) -> None:
+    """Stop asking staff to acknowledge a document (acknowledgements already given are kept)."""
+    from bot.training import TrainingError
+
+    try:
+        ended = _training().stop_acknowledgement(title)
+    except TrainingError as error:
+        raise CliError(str(error), code=1) from None
+    print(f"{title}: staff are no longer asked to acknowledge it." if ended else
+          f"{title}: staff were not being asked to acknowledge it.")
+
+
+@acknowledgement_app.command("list")
+def acknowledgement_list() -> None:
+    """Acknowledgement campaigns with their progress, and new versions waiting for HR to start them."""
+    from rich.table import Table
+
+    campaigns, waiting = _training().acknowledgement_status()
+    if not campaigns and not waiting:
+        print("Staff are not being asked to acknowledge any document. Start with: "
+              "policybot acknowledgement start TITLE")
+        return
+    table = Table(title="Acknowledgement campaigns")
+    for column in ("Document", "Version", "State", "Acknowledged", "Started (UTC)", "By"):
+        table.add_column(column)
+    for row in campaigns:
+        table.add_row(row["document"], row["version"] or "—", row["state"], f"{row['acknowledged']}/{row['staff']}",
+                      row["started"].strftime("%Y-%m-%d %H:%M"), row["started_by"])
+    _console().print(table)
+    for row in waiting:
+        print(f"New version waiting: {row['document']} {row['version'] or ''} (staff acknowledged "
+              f"{row['previous'] or 'an earlier version'}); start it with: policybot acknowledgement start "
+              f"\"{row['document']}\"")
 
 
 @training_app.command("import")

@@ -5,8 +5,10 @@ HR start a campaign (who it covers, the e-learning link, the due date). Everyone
 completed it is nudged by DM on assignment, seven days before the due date, on the due date and weekly while
 overdue, at most POLICYBOT_MAX_NUDGES times, only in working time and never on a holiday. Overdue by
 POLICYBOT_TRAINING_ESCALATE_DAYS, their line manager is told. Each version of the policy is acknowledged
-("I have read and understood it"); a new version is asked for again. Every Monday each line manager with
-people in a running campaign gets one digest.
+("I have read and understood it") only when HR starts an acknowledgement campaign for the document
+(`policybot acknowledgement start TITLE`, or the form in the App Home): a new version of such a document
+waits for HR to start it, and is shown as waiting. Every Monday each line manager with people in a running
+campaign gets one digest.
 
 Every nudge is claimed by inserting its row in `nudge` (unique per kind, subject, person and step) in the
 transaction that queues its message, so two schedulers, or a restart mid-run, never send one twice.
@@ -29,8 +31,8 @@ from sqlmodel import Session, select
 
 from bot import staff
 from bot.desk import Desk
-from storage.models import (Document, Nudge, OutboxMessage, PolicyAcknowledgement, StaffMember, TrainingAssignment,
-                            TrainingCampaign)
+from storage.models import (AcknowledgementCampaign, Document, Nudge, OutboxMessage, PolicyAcknowledgement,
+                            StaffMember, TrainingAssignment, TrainingCampaign)
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +52,75 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment
 
 
-def policy_document(session: Session) -> Document | None:
-    """The Social Media Policy as currently indexed (its checksum identifies the version)."""
-    return session.exec(select(Document).where(func.lower(Document.title).contains("social media policy"))
-                        .order_by(Document.indexed_at.desc())).first()
+def title_key(title: str) -> str:
+    return " ".join((title or "").split()).casefold()
+
+
+def current_documents(session: Session) -> dict[str, Document]:
+    """Each indexed title's current version: the latest indexed document with that title (a new version may
+    be the same file indexed again or a new file under the same title)."""
+    current: dict[str, Document] = {}
+    for document in session.exec(select(Document).order_by(Document.indexed_at, Document.id)).all():
+        current[title_key(document.title)] = document
+    return current
+
+
+def asking(session: Session) -> list[tuple[AcknowledgementCampaign, Document]]:
+    """Running acknowledgement campaigns whose document is still at the version they ask about."""
+    current = current_documents(session)
+    rows = []
+    for campaign in session.exec(select(AcknowledgementCampaign).where(AcknowledgementCampaign.status == "running")
+                                 .order_by(AcknowledgementCampaign.id)).all():
+        document = current.get(title_key(campaign.document_title))
+        if document is not None and document.checksum == campaign.document_checksum:
+            rows.append((campaign, document))
+    return rows
+
+
+def waiting_versions(session: Session) -> list[tuple[Document, AcknowledgementCampaign]]:
+    """Documents staff were asked to acknowledge whose new version nobody has been asked about yet: each with
+    its latest campaign."""
+    latest: dict[str, AcknowledgementCampaign] = {}
+    versions: set[tuple[str, str]] = set()
+    for campaign in session.exec(select(AcknowledgementCampaign).order_by(AcknowledgementCampaign.id)).all():
+        key = title_key(campaign.document_title)
+        latest[key] = campaign
+        versions.add((key, campaign.document_checksum))
+    current = current_documents(session)
+    return [(current[key], campaign) for key, campaign in sorted(latest.items())
+            if key in current and (key, current[key].checksum) not in versions]
+
+
+def acknowledged_all(session: Session) -> set[int] | None:
+    """Staff who have acknowledged every version being asked for, or None when nothing is being asked."""
+    campaigns = asking(session)
+    if not campaigns:
+        return None
+    result: set[int] | None = None
+    for campaign, _ in campaigns:
+        ids = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+            PolicyAcknowledgement.document_checksum == campaign.document_checksum)).all())
+        result = ids if result is None else result & ids
+    return result or set()
+
+
+def document_by_title(session: Session, title: str) -> Document:
+    """The current version of the indexed document with this title (in any case), or a TrainingError naming
+    what is indexed."""
+    current = current_documents(session)
+    document = current.get(title_key(title))
+    if document is None:
+        known = ", ".join(sorted(d.title for d in current.values())[:20]) or "none (run policybot index)"
+        raise TrainingError(f"No indexed document is called {title!r}. Indexed: {known}.")
+    return document
+
+
+@dataclass
+class AcknowledgementPreview:
+    document: Document
+    staff: int          # active staff
+    to_ask: int         # of them, not yet acknowledged this version
+    running: AcknowledgementCampaign | None  # already being asked
 
 
 @dataclass
@@ -247,11 +314,12 @@ class TrainingDesk(Desk):
                                     [text, None]))
         report.escalations = self._claim_and_queue(escalations, report)
 
-        # The policy: everyone is asked to acknowledge the current version, with two reminders.
+        # Documents HR have asked staff to acknowledge: everyone who has not, with two reminders.
         asks = []
         with Session(self.engine, expire_on_commit=False) as session:
-            document = policy_document(session)
-            if document is not None:
+            people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
+                                  .where(StaffMember.slack_user_id.is_not(None))).all()
+            for campaign, document in asking(session):
                 acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
                     PolicyAcknowledgement.document_checksum == document.checksum)).all())
                 asked = defaultdict(list)
@@ -259,9 +327,8 @@ class TrainingDesk(Desk):
                                                                .where(Nudge.kind == "ack")
                                                                .where(Nudge.subject == document.checksum)).all():
                     asked[staff_id].append((step, _aware(claimed_at)))
-                people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                      .where(StaffMember.slack_user_id.is_not(None))).all()
-                text, blocks = ui.acknowledgement_request(document, self.settings.policy_url)
+                primary = document.title.casefold() == self.settings.primary_document.casefold()
+                text, blocks = ui.acknowledgement_request(document, self.settings.policy_url, primary)
                 for person in people:
                     if person.id in acknowledged:
                         continue
@@ -279,6 +346,103 @@ class TrainingDesk(Desk):
                     asks.append(("ack", document.checksum, person.id, step, person.slack_user_id, [text, blocks]))
         report.acknowledgement = self._claim_and_queue(asks, report)
         return report
+
+    # ------------------------------------------------------------------------------- acknowledgement
+
+    def preview_acknowledgement(self, title: str) -> AcknowledgementPreview:
+        """What starting an acknowledgement campaign for `title` would do, before anything is sent."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = document_by_title(session, title)
+            return self._preview(session, document)
+
+    def _preview(self, session: Session, document: Document) -> AcknowledgementPreview:
+        active = set(session.exec(select(StaffMember.id).where(StaffMember.active == True)).all())  # noqa: E712
+        done = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+            PolicyAcknowledgement.document_checksum == document.checksum)).all())
+        running = session.exec(select(AcknowledgementCampaign).where(
+            AcknowledgementCampaign.document_checksum == document.checksum).where(
+            AcknowledgementCampaign.status == "running")).first()
+        return AcknowledgementPreview(document, len(active), len(active - done), running)
+
+    def start_acknowledgement(self, title: str, started_by: str, *, checksum: str | None = None) -> tuple[
+            AcknowledgementCampaign, int]:
+        """Ask every active member of staff to acknowledge the current version of `title`. Earlier versions'
+        campaigns end. `checksum`, when given, is the version the person starting it was shown: if the
+        document has changed since, nothing starts."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = document_by_title(session, title)
+            if checksum is not None and checksum != document.checksum:
+                raise TrainingError(f"{document.title} has been indexed again since you looked; nothing was "
+                                    "started. Open the form again to see the new version.")
+            preview = self._preview(session, document)
+            if preview.running is not None:
+                raise TrainingError(f"Staff are already being asked to acknowledge this version of "
+                                    f"{document.title} (since {preview.running.started_at:%d %b %Y}).")
+            if preview.staff == 0:
+                raise TrainingError("Nobody is in the staff directory yet; import the staff list first "
+                                    "(policybot staff import).")
+            now = self.clock()
+            for older in session.exec(select(AcknowledgementCampaign).where(
+                    AcknowledgementCampaign.status == "running")).all():
+                if title_key(older.document_title) == title_key(document.title):
+                    older.status, older.ended_at = "ended", now
+                    session.add(older)
+            campaign = session.exec(select(AcknowledgementCampaign).where(
+                AcknowledgementCampaign.document_checksum == document.checksum)).first()
+            if campaign is None:
+                campaign = AcknowledgementCampaign(document_id=document.id, document_title=document.title,
+                                                   document_checksum=document.checksum,
+                                                   document_version=document.version)
+            campaign.document_id = document.id
+            campaign.status, campaign.ended_at = "running", None
+            campaign.started_by, campaign.started_at = (started_by or "")[:64], now
+            session.add(campaign)
+            session.commit()
+            log.info("acknowledgement campaign started", extra={"document": document.title,
+                                                                 "to_ask": preview.to_ask})
+        return campaign, preview.to_ask
+
+    def stop_acknowledgement(self, title: str) -> int:
+        """End the running acknowledgement campaigns of `title` (nobody more is asked; what is recorded stays)."""
+        with Session(self.engine) as session:
+            document = document_by_title(session, title)
+            running = [c for c in session.exec(select(AcknowledgementCampaign).where(
+                AcknowledgementCampaign.status == "running")).all()
+                if title_key(c.document_title) == title_key(document.title)]
+            for campaign in running:
+                campaign.status, campaign.ended_at = "ended", self.clock()
+                session.add(campaign)
+            session.commit()
+            return len(running)
+
+    def my_acknowledgements(self, session: Session, person: StaffMember) -> list[tuple[str, bool]]:
+        """Each document HR are asking staff to acknowledge, and whether `person` has."""
+        done = set(session.exec(select(PolicyAcknowledgement.document_checksum).where(
+            PolicyAcknowledgement.staff_id == person.id)).all())
+        return [(document.title, document.checksum in done) for _, document in asking(session)]
+
+    def document_for_reading(self, session: Session, checksum: str) -> Document | None:
+        """The document a "Read it" button was sent for, while staff are asked to acknowledge that version."""
+        return next((d for c, d in asking(session) if d.checksum[:64] == checksum[:64]), None)
+
+    def acknowledgement_status(self) -> tuple[list[dict], list[dict]]:
+        """Each acknowledgement campaign with its progress, and each new version waiting for HR."""
+        with Session(self.engine) as session:
+            active = set(session.exec(select(StaffMember.id).where(StaffMember.active == True)).all())  # noqa: E712
+            current = {c.id for c, _ in asking(session)}
+            rows = []
+            for campaign in session.exec(select(AcknowledgementCampaign)
+                                         .order_by(AcknowledgementCampaign.started_at.desc())).all():
+                done = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
+                    PolicyAcknowledgement.document_checksum == campaign.document_checksum)).all())
+                state = ("asking" if campaign.id in current else
+                         "paused: a new version is indexed" if campaign.status == "running" else "ended")
+                rows.append({"document": campaign.document_title, "version": campaign.document_version,
+                             "state": state, "started": campaign.started_at, "started_by": campaign.started_by,
+                             "acknowledged": len(done & active), "staff": len(active)})
+            waiting = [{"document": d.title, "version": d.version, "previous": c.document_version}
+                       for d, c in waiting_versions(session)]
+        return rows, waiting
 
     def _counts(self, session: Session, kind: str) -> dict[tuple[str, int], int]:
         rows = session.exec(select(Nudge.subject, Nudge.staff_id, func.count()).where(Nudge.kind == kind)
@@ -364,18 +528,27 @@ class TrainingDesk(Desk):
             if person is None:
                 raise TrainingError("I can't find you in the staff directory, so I can't record this. "
                                     "Please tell HR.")
-            document = policy_document(session)
-            if document is None or document.checksum != checksum:
-                raise TrainingError("That was an earlier version of the policy, which has since been updated. "
-                                    "I'll send you the current version to read.")
+            found = next(((c, d) for c, d in asking(session) if c.document_checksum == checksum), None)
+            if found is None:
+                campaign = session.exec(select(AcknowledgementCampaign).where(
+                    AcknowledgementCampaign.document_checksum == checksum)).first()
+                current = campaign and current_documents(session).get(title_key(campaign.document_title))
+                if current and current.checksum != checksum:
+                    raise TrainingError(f"That was an earlier version of the {campaign.document_title}, which has "
+                                        "since been updated, so nothing was recorded. HR will ask you to "
+                                        "acknowledge the new version.")
+                raise TrainingError("Staff are not being asked to acknowledge that document at the moment, so "
+                                    "nothing was recorded.")
+            _, document = found
             recorded = session.execute(_insert(session)(PolicyAcknowledgement).values(
                 staff_id=person.id, document_checksum=checksum, document_version=document.version,
                 acknowledged_at=self.clock()).on_conflict_do_nothing(index_elements=["staff_id", "document_checksum"])
                 .returning(PolicyAcknowledgement.id)).scalar_one_or_none()
             session.commit()
+            title = document.title
         if recorded is None:
-            return "You've already acknowledged this version of the Social Media Policy. Thank you."
-        return "Thank you: your acknowledgement of the Social Media Policy is recorded."
+            return f"You've already acknowledged this version of the {title}. Thank you."
+        return f"Thank you: your acknowledgement of the {title} is recorded."
 
     # --------------------------------------------------------------------------------------- managers
 
@@ -400,9 +573,7 @@ class TrainingDesk(Desk):
         today = now.astimezone(self.zone).date()
         items = []
         with Session(self.engine, expire_on_commit=False) as session:
-            document = policy_document(session)
-            acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
-                PolicyAcknowledgement.document_checksum == document.checksum)).all()) if document else set()
+            acknowledged = acknowledged_all(session)  # None: nothing is being acknowledged
             managers = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
                                     .where(StaffMember.slack_user_id.is_not(None))
                                     .where(StaffMember.email.in_(select(StaffMember.line_manager_email)
@@ -512,11 +683,10 @@ class TrainingDesk(Desk):
         return report
 
     def progress(self, session: Session, by: str = "directorate") -> list[dict]:
-        """Completion (running campaigns) and acknowledgement (current policy) rates per directorate or
-        directorate and service, over active staff."""
-        document = policy_document(session)
-        acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
-            PolicyAcknowledgement.document_checksum == document.checksum)).all()) if document else set()
+        """Completion (running campaigns) and acknowledgement (every version being asked for) rates per
+        directorate or directorate and service, over active staff; no acknowledgement rate when nothing is
+        being asked for."""
+        acknowledged = acknowledged_all(session)
         campaigns = [c.id for c in self.running(session)]
         assignments = defaultdict(list)
         for staff_id, status in session.exec(select(TrainingAssignment.staff_id, TrainingAssignment.status).where(
@@ -528,7 +698,7 @@ class TrainingDesk(Desk):
             group = groups.setdefault(key, {"staff": 0, "assigned": 0, "completed": 0, "exempt": 0,
                                             "acknowledged": 0})
             group["staff"] += 1
-            group["acknowledged"] += person.id in acknowledged
+            group["acknowledged"] += acknowledged is not None and person.id in acknowledged
             for status in assignments.get(person.id, []):
                 group["assigned"] += 1
                 group["completed"] += status == "completed"
@@ -539,7 +709,7 @@ class TrainingDesk(Desk):
             rows.append({"directorate": key[0], "service": key[1] if len(key) > 1 else None, **group,
                          "completion_rate": round(group["completed"] / need, 3) if need else None,
                          "acknowledgement_rate": round(group["acknowledged"] / group["staff"], 3)
-                         if group["staff"] else None})
+                         if group["staff"] and acknowledged is not None else None})
         return rows
 
 

@@ -386,6 +386,26 @@ class TrainingAssignment(SQLModel, table=True):
     snoozed_until: datetime | None = None
 
 
+class AcknowledgementCampaign(SQLModel, table=True):
+    """HR asking every member of staff to acknowledge one version of an indexed document (para 22). Nobody is
+    asked until HR starts one; a new version of the document waits until HR starts a campaign for it."""
+
+    __tablename__ = "acknowledgement_campaign"
+    __table_args__ = (UniqueConstraint("document_checksum", name="uq_acknowledgement_campaign_version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int | None = Field(default=None, sa_column=Column(Integer, ForeignKey("document.id",
+                                                                                        ondelete="SET NULL"),
+                                                                   nullable=True, index=True))
+    document_title: str = Field(max_length=300)
+    document_checksum: str = Field(max_length=64)
+    document_version: str | None = Field(default=None, max_length=100)
+    status: str = Field(default="running", max_length=16, index=True)  # running, ended
+    started_by: str = Field(default="", max_length=64)
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
 class PolicyAcknowledgement(SQLModel, table=True):
     """A member of staff's "I have read and understood it" for one version of the policy (para 22)."""
 

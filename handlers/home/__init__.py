@@ -61,7 +61,8 @@ def register(app, services) -> None:
                 extra += home_my_reports(reports_by(session, user_id, limit=5), zone)
                 roles = roles_of_user(session, user_id)
                 if roles & {"hr", "comms"}:
-                    extra += progress_blocks(services.training.progress(session), can_start="hr" in roles)
+                    extra += progress_blocks(services.training.progress(session), can_start="hr" in roles,
+                                             acknowledgements=services.training.acknowledgement_status())
             client.views_publish(user_id=user_id, view=home_view(user_id, extra))
         finally:
             services.finish_event(event_claim)

@@ -3,14 +3,15 @@ acknowledgement, a manager's "Nudge my overdue team", and HR's "Start a training
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from sqlmodel import Session, select
 
 from bot import staff
-from bot.training import TrainingError, policy_document
+from bot.training import TrainingError
 from handlers.training import blocks as ui
-from storage.models import PolicyAcknowledgement, TrainingAssignment, TrainingCampaign
+from storage.models import TrainingAssignment, TrainingCampaign
 
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 
@@ -30,15 +31,20 @@ def register(app, services) -> None:
 
     def read_policy(ack, body):
         ack()
-        if not body["actions"][0].get("url"):
-            services.defer(show_policy, body["trigger_id"])
+        action = body["actions"][0]
+        if not action.get("url"):
+            services.defer(show_policy, body["trigger_id"], action.get("value", ""),
+                           services.respond_to(body["response_url"]) if body.get("response_url") else None)
 
-    def show_policy(trigger_id: str) -> None:
+    def show_policy(trigger_id: str, checksum: str, respond) -> None:
         from storage.models import Passage
 
         with Session(services.engine) as session:
-            document = policy_document(session)
+            document = desk().document_for_reading(session, checksum)
             if document is None:
+                if respond is not None:
+                    respond(text="That version has since been replaced, or staff are no longer asked to "
+                                 "acknowledge it. HR will send you the current one.", **EPHEMERAL)
                 return
             passages = session.exec(select(Passage).where(Passage.document_id == document.id)
                                     .order_by(Passage.ordinal)).all()
@@ -73,10 +79,20 @@ def register(app, services) -> None:
 
                     choices = directorates(session)
                 client.views_open(trigger_id=trigger_id, view=ui.start_modal(choices))
+            elif action_id == ui.ACK_START:
+                with Session(services.engine) as session:
+                    if "hr" not in staff.roles_of_user(session, user_id):
+                        raise TrainingError("Only HR can ask staff to acknowledge a document.")
+                    from knowledge.indexer import list_documents
+
+                titles = sorted({d.title for d in list_documents(services.engine)}, key=str.lower)
+                if not titles:
+                    raise TrainingError("No documents are indexed yet (policybot index).")
+                client.views_open(trigger_id=trigger_id, view=ui.acknowledgement_start_modal(titles))
         except TrainingError as error:
             respond(text=str(error), **EPHEMERAL)
 
-    for action_id in (ui.DONE, ui.SNOOZE, ui.ACKNOWLEDGE, ui.NUDGE_TEAM, ui.START):
+    for action_id in (ui.DONE, ui.SNOOZE, ui.ACKNOWLEDGE, ui.NUDGE_TEAM, ui.START, ui.ACK_START):
         app.action(action_id)(button)
         registry.actions.add(action_id)
 
@@ -127,6 +143,58 @@ def register(app, services) -> None:
     app.view(ui.START_VIEW)(start_submitted)
     registry.views.add(ui.START_VIEW)
 
+    def is_hr(user_id: str) -> bool:
+        with Session(services.engine) as session:
+            return "hr" in staff.roles_of_user(session, user_id)
+
+    def acknowledgement_chosen(ack, body, view):
+        """First step: the document chosen; the answer is the count of who will be asked, to confirm."""
+        user_id = body["user"]["id"]
+        if not is_hr(user_id):
+            ack(response_action="errors", errors={"document": "Only HR can ask staff to acknowledge a document."})
+            return
+        chosen = (view["state"]["values"].get("document") or {}).get("value") or {}
+        title = ((chosen.get("selected_option") or {}).get("value") or chosen.get("value") or "").strip()
+        try:
+            preview = desk().preview_acknowledgement(title)
+        except TrainingError as error:
+            ack(response_action="errors", errors={"document": str(error)[:150]})
+            return
+        if preview.running is not None:
+            ack(response_action="errors", errors={"document": "Staff are already being asked to acknowledge "
+                                                              "this version."})
+            return
+        document = preview.document
+        ack(response_action="update", view=ui.acknowledgement_confirm_modal(
+            document.title, document.version, document.checksum, preview.to_ask, preview.staff))
+
+    def acknowledgement_confirmed(ack, body, view):
+        user_id = body["user"]["id"]
+        if not is_hr(user_id):
+            ack(response_action="errors", errors={"document": "Only HR can ask staff to acknowledge a document."})
+            return
+        try:
+            chosen = json.loads(view.get("private_metadata") or "{}")
+            title, checksum = str(chosen["title"]), str(chosen["checksum"])
+        except (ValueError, KeyError, TypeError):
+            ack()  # a form this bot did not build: nothing to start
+            return
+        ack()
+        services.defer(confirm, user_id, title, checksum)
+
+    def confirm(user_id: str, title: str, checksum: str) -> None:
+        try:
+            campaign, to_ask = desk().start_acknowledgement(title, user_id, checksum=checksum)
+        except TrainingError as error:
+            services.notify(user_id, f"Nothing was started: {error}")
+            return
+        services.notify(user_id, f"Staff will be asked to acknowledge the {campaign.document_title}: {to_ask} "
+                                 "people, with the next training-nudges run in working time.")
+
+    app.view(ui.ACK_START_VIEW)(acknowledgement_chosen)
+    app.view(ui.ACK_CONFIRM_VIEW)(acknowledgement_confirmed)
+    registry.views.update({ui.ACK_START_VIEW, ui.ACK_CONFIRM_VIEW})
+
 
 def my_training_message(services, user_id: str) -> tuple[str, list[dict]]:
     """What the App Home's "My social media training" button shows a member of staff."""
@@ -135,13 +203,9 @@ def my_training_message(services, user_id: str) -> tuple[str, list[dict]]:
     with Session(services.engine) as session:
         person = staff.by_slack_id(session, user_id)
         if person is None:
-            return ui.my_training([], None, today)
+            return ui.my_training([], [], today)
         rows = session.exec(select(TrainingAssignment, TrainingCampaign)
                             .join(TrainingCampaign, TrainingCampaign.id == TrainingAssignment.campaign_id)
                             .where(TrainingAssignment.staff_id == person.id)
                             .where(TrainingCampaign.status == "running")).all()
-        document = policy_document(session)
-        acknowledged = document is not None and session.exec(select(PolicyAcknowledgement.id).where(
-            PolicyAcknowledgement.staff_id == person.id).where(
-            PolicyAcknowledgement.document_checksum == document.checksum)).first() is not None
-        return ui.my_training(list(rows), acknowledged if document is not None else None, today)
+        return ui.my_training(list(rows), services.training.my_acknowledgements(session, person), today)

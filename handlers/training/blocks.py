@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,10 @@ READ_POLICY = "policy_read"
 NUDGE_TEAM = "training_nudge_team"
 START = "training_start"
 START_VIEW = "training_start_submit"
-ACTIONS = (OPEN, DONE, SNOOZE, ACKNOWLEDGE, READ_POLICY, NUDGE_TEAM, START)
+ACK_START = "acknowledgement_start"
+ACK_START_VIEW = "acknowledgement_start_submit"
+ACK_CONFIRM_VIEW = "acknowledgement_confirm_submit"
+ACTIONS = (OPEN, DONE, SNOOZE, ACKNOWLEDGE, READ_POLICY, NUDGE_TEAM, START, ACK_START)
 
 DUTIES = (
     "*Your duties under the Social Media Policy*\n"
@@ -67,23 +71,33 @@ def escalation_text(person: StaffMember, campaign: TrainingCampaign, overdue_day
             "manager you make sure your team knows the policy and acts by it (para 23); please talk to them.")
 
 
-def acknowledgement_request(document: Document, policy_url: str | None) -> tuple[str, list[dict]]:
+def acknowledgement_request(document: Document, policy_url: str | None, primary: bool = True) -> tuple[
+        str, list[dict]]:
+    """HR's request to read and acknowledge one version of `document`; the duties under the Social Media
+    Policy are listed when it is the bot's own policy (`primary`)."""
+    title = escape(document.title)
     version = f" (version {escape(document.version)})" if document.version else ""
-    intro = (f"Every member of staff must read and understand the *Social Media Policy*{version} (para 22). "
+    para = " (para 22)" if primary else ""
+    intro = (f"HR ask every member of staff to read and understand the *{title}*{version}{para}. "
              "Please read it, then press *I have read and understood it*.")
-    # With POLICYBOT_POLICY_URL the button opens the intranet page; without it, the policy itself in Slack.
-    buttons = [ButtonElement(text="Read the policy", action_id=READ_POLICY, url=policy_url or None,
+    # With POLICYBOT_POLICY_URL the button opens the intranet page of the policy; otherwise the document in Slack.
+    buttons = [ButtonElement(text="Read it", action_id=READ_POLICY, url=(policy_url or None) if primary else None,
                              value=document.checksum[:64])]
     buttons.append(ButtonElement(text="I have read and understood it", action_id=ACKNOWLEDGE,
                                  value=document.checksum, style="primary"))
-    blocks = [SectionBlock(text=MarkdownTextObject(text=intro)), SectionBlock(text=MarkdownTextObject(text=DUTIES)),
-              ContextBlock(elements=[MarkdownTextObject(text="Questions about it? Ask me: `/policy` and your question.")]),
-              ActionsBlock(block_id="policy_ack", elements=buttons)]
-    return "Please read and acknowledge the Social Media Policy (para 22).", [b.to_dict() for b in blocks]
+    blocks = [SectionBlock(text=MarkdownTextObject(text=intro))]
+    if primary:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=DUTIES)))
+    blocks += [ContextBlock(elements=[MarkdownTextObject(text="Questions about it? Ask me: `/policy` and your "
+                                                              "question.")]),
+               ActionsBlock(block_id="policy_ack", elements=buttons)]
+    plain = document.title.replace("*", "")
+    return f"Please read and acknowledge the {plain}{para}.", [b.to_dict() for b in blocks]
 
 
 def digest(manager: StaffMember, team: list[tuple[StaffMember, TrainingAssignment, TrainingCampaign]],
-           acknowledged: set[int], today: date, zone: ZoneInfo) -> tuple[str, list[dict]]:
+           acknowledged: set[int] | None, today: date, zone: ZoneInfo) -> tuple[str, list[dict]]:
+    """`acknowledged`: who has acknowledged what HR are asking for (None: nothing is being asked)."""
     def order(row):
         person, assignment, campaign = row
         overdue = assignment.status == "not_started" and campaign.due_date < today
@@ -95,8 +109,9 @@ def digest(manager: StaffMember, team: list[tuple[StaffMember, TrainingAssignmen
         overdue += late
         status = ":red_circle: *Overdue*" if late else {"completed": ":white_check_mark: Completed",
                                                         "exempt": "Exempt"}.get(assignment.status, "Not started")
-        ack = "policy acknowledged" if person.id in acknowledged else "policy not yet acknowledged"
-        lines.append(f"• {escape(person.name)} · {escape(campaign.name)} · {status} · {ack}")
+        ack = "" if acknowledged is None else \
+            " · acknowledged" if person.id in acknowledged else " · not yet acknowledged"
+        lines.append(f"• {escape(person.name)} · {escape(campaign.name)} · {status}{ack}")
     head = (f"*Your team's social media training* (para 23): {overdue} overdue of {len(team)}."
             if overdue else "*Your team's social media training* (para 23): nobody overdue. Thank you!")
     blocks = [SectionBlock(text=MarkdownTextObject(text=head))]
@@ -107,8 +122,9 @@ def digest(manager: StaffMember, team: list[tuple[StaffMember, TrainingAssignmen
     return f"Your team's social media training: {overdue} overdue of {len(team)}.", [b.to_dict() for b in blocks]
 
 
-def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowledged: bool | None,
+def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowledgements: list[tuple[str, bool]],
                 today: date) -> tuple[str, list[dict]]:
+    """`acknowledgements`: each document HR are asking staff to acknowledge, and whether this person has."""
     blocks: list = []
     if not rows:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="You have no social media training assigned at the "
@@ -124,28 +140,69 @@ def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowl
             blocks.append(ActionsBlock(elements=[
                 ButtonElement(text="Open the training", action_id=OPEN, url=campaign.url, value=value),
                 ButtonElement(text="I've completed it", action_id=DONE, value=value)]))
-    if acknowledged is not None:
+    for title, acknowledged in acknowledgements[:10]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text="Social Media Policy: " + ("acknowledged :white_check_mark:" if acknowledged else
-                                            "not yet acknowledged; I'll send it to you to read"))]))
+            text=f"{escape(title)}: " + ("acknowledged :white_check_mark:" if acknowledged else
+                                         "not yet acknowledged; I'll send it to you to read"))]))
     return "Your social media training", [b.to_dict() for b in blocks]
 
 
-def progress_blocks(rows: list[dict], can_start: bool = False) -> list[dict]:
-    if not rows and not can_start:
+def progress_blocks(rows: list[dict], can_start: bool = False, acknowledgements: tuple[list, list] = ([], [])
+                    ) -> list[dict]:
+    """HR's and Comms' view in the App Home: progress by directorate, the acknowledgement campaigns, and any
+    new version waiting for HR to ask staff about it."""
+    campaigns, waiting = acknowledgements
+    if not rows and not can_start and not campaigns:
         return []
     lines = []
     for row in rows:
         done = f"{row['completion_rate']:.0%}" if row["completion_rate"] is not None else "—"
         ack = f"{row['acknowledgement_rate']:.0%}" if row["acknowledgement_rate"] is not None else "—"
         lines.append(f"• *{escape(row['directorate'] or '(no directorate)')}*: training {done} "
-                     f"({row['completed']}/{row['assigned'] - row['exempt']}), policy acknowledged {ack} "
+                     f"({row['completed']}/{row['assigned'] - row['exempt']}), acknowledged {ack} "
                      f"({row['acknowledged']}/{row['staff']})")
-    return [DividerBlock().to_dict(), HeaderBlock(text=PlainTextObject(text="Training and acknowledgement")).to_dict()] \
-        + [SectionBlock(text=MarkdownTextObject(text=piece)).to_dict() for piece in split_text("\n".join(lines))
-           if piece] \
-        + ([ActionsBlock(elements=[ButtonElement(text="Start a training campaign", action_id=START,
-                                                 value="start")]).to_dict()] if can_start else [])
+    ack_lines = [f"• *{escape(c['document'])}*" + (f" {escape(c['version'])}" if c["version"] else "")
+                 + f": {c['state']} · {c['acknowledged']}/{c['staff']} acknowledged · started "
+                 f"{c['started']:%d %b %Y}" for c in campaigns if c["state"] != "ended"][:20]
+    ack_lines += [f":warning: A new version of *{escape(w['document'])}*"
+                  + (f" ({escape(w['version'])})" if w["version"] else "")
+                  + " is indexed; staff will be asked to acknowledge it when HR start it." for w in waiting][:10]
+    blocks = [DividerBlock(), HeaderBlock(text=PlainTextObject(text="Training and acknowledgement"))]
+    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text("\n".join(lines)) if piece]
+    if ack_lines:
+        blocks += [SectionBlock(text=MarkdownTextObject(text=piece))
+                   for piece in split_text("*Acknowledgement*\n" + "\n".join(ack_lines)) if piece]
+    if can_start:
+        blocks.append(ActionsBlock(elements=[
+            ButtonElement(text="Start a training campaign", action_id=START, value="start"),
+            ButtonElement(text="Ask staff to acknowledge a document", action_id=ACK_START, value="start")]))
+    return [b.to_dict() for b in blocks]
+
+
+def acknowledgement_start_modal(titles: list[str]) -> dict:
+    """HR choose the document; the next step shows how many people will be asked, before anything is sent."""
+    if len(titles) > 100:  # more than a select can list: typed, checked on submit
+        element = PlainTextInputElement(action_id="value", max_length=300, placeholder="The document's title")
+    else:
+        options = [Option(value=t[:150], label=t[:75]) for t in titles]
+        element = StaticSelectElement(action_id="value", options=options, placeholder="Choose a document")
+    return View(type="modal", callback_id=ACK_START_VIEW, title="Acknowledgement", submit="Next", close="Cancel",
+                blocks=[InputBlock(block_id="document", label="Document staff must read and acknowledge",
+                                   element=element),
+                        ContextBlock(elements=[MarkdownTextObject(
+                            text="Everyone in the staff directory who has not acknowledged the current version "
+                                 "will be asked, with two reminders a week apart.")])]).to_dict()
+
+
+def acknowledgement_confirm_modal(title: str, version: str | None, checksum: str, to_ask: int,
+                                  staff: int) -> dict:
+    version_text = f" (version {escape(version)})" if version else ""
+    text = (f"*{escape(title)}*{version_text}\n{to_ask} of {staff} people in the staff directory will be asked "
+            "to read and acknowledge it, in working time, starting with the next training-nudges run.")
+    metadata = json.dumps({"title": title[:300], "checksum": checksum})
+    return View(type="modal", callback_id=ACK_CONFIRM_VIEW, title="Acknowledgement", submit="Ask them",
+                close="Cancel", private_metadata=metadata,
+                blocks=[SectionBlock(text=MarkdownTextObject(text=text))]).to_dict()
 
 
 def start_modal(directorates: list[str]) -> dict:
@@ -179,5 +236,5 @@ def policy_modal(document: Document, passages: list) -> dict:
         parts.append((f"*{escape(passage.section)}.* " if passage.section.isdigit() else "") + escape(passage.text))
     text = "\n\n".join(parts)
     blocks = [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(text)][:95]
-    title = "Social Media Policy"
+    title = document.title if len(document.title) <= 24 else document.title[:23] + "…"  # Slack's limit
     return View(type="modal", title=title, close="Close", blocks=blocks).to_dict()

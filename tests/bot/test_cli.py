@@ -305,3 +305,30 @@ def test_training_start_import_and_report(tmp_path):
     highways = rows[("Place", "Highways")]
     assert highways[2:7] == ["3", "3", "1", "0", "0.333"]  # staff, assigned, completed, exempt, rate
     assert rows[("Chief Executive's", "Office")][3] == "0"  # not covered by a Place campaign
+
+
+def test_acknowledgement_is_started_by_hr_after_seeing_who_will_be_asked(tmp_path):
+    import re
+
+    from tests.support.directory import staff_csv
+
+    assert run("staff", "import", str(staff_csv(tmp_path / "staff.csv")), "--no-slack").returncode == 0
+    assert run("index").returncode == 0
+    unknown = run("acknowledgement", "start", "Social Media Guidance")
+    assert unknown.returncode == 1 and "No indexed document is called 'Social Media Guidance'" in unknown.stderr
+    assert "Indexed: Social Media Policy" in unknown.stderr
+    declined = run("acknowledgement", "start", "social media policy", stdin="n\n")
+    assert declined.returncode == 1 and "Nothing was started." in declined.stdout
+    count = re.search(r"(\d+) of (\d+) active staff have not acknowledged", declined.stdout)
+    assert count and count.group(1) == count.group(2) and int(count.group(1)) > 0
+    assert "not being asked to acknowledge any document" in run("acknowledgement", "list").stdout
+    started = run("acknowledgement", "start", "Social Media Policy", "--yes")
+    assert started.returncode == 0, started.stderr
+    assert f"Started: {count.group(1)} people will be asked" in started.stdout
+    listed = run("acknowledgement", "list")
+    assert "Social Media Policy" in listed.stdout and "asking" in listed.stdout and f"0/{count.group(2)}" in listed.stdout
+    again = run("acknowledgement", "start", "Social Media Policy", "--yes")
+    assert again.returncode == 1 and "already being asked" in again.stderr
+    stopped = run("acknowledgement", "stop", "Social Media Policy")
+    assert "no longer asked" in stopped.stdout
+    assert "ended" in run("acknowledgement", "list").stdout

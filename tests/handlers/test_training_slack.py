@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.scheduler import run_job
-from storage.models import Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment, TrainingCampaign
+from storage.models import AcknowledgementCampaign, Nudge, PolicyAcknowledgement, StaffMember, TrainingAssignment, TrainingCampaign
 from tests.conftest import POLICY_FILE
 from tests.handlers.test_reports_jobs import Clock
 from tests.handlers.test_reports_slack import dms_to, wait_until
@@ -42,6 +42,10 @@ def start(bot, **kwargs):
     options = {"name": "Social media awareness 2026", "url": "https://learning.notts.gov.uk/course/42",
                "due": date(2026, 12, 18), "directorate": None, "created_by": "UHR"} | kwargs
     return bot.services.training.start(**options)
+
+
+def ask_to_acknowledge(bot, title="Social Media Policy", by="UHR"):
+    return bot.services.training.start_acknowledgement(title, by)
 
 
 def nudges_to(fake, user) -> list:
@@ -73,7 +77,8 @@ def test_cadence_in_working_time_skipping_holidays_and_capped(council):
     assert run(council, utc(2026, 11, 30, 8, 59)) == "outside working time: nothing sent"
     assert council.fake.calls_to("chat.postMessage") == []
     first = run(council, utc(2026, 11, 30, 10, 0))
-    assert first.startswith(f"{len(PEOPLE)} training nudge(s), {len(PEOPLE)} acknowledgement request(s)")
+    # A directory and an indexed policy ask nobody to acknowledge anything until HR start it.
+    assert first.startswith(f"{len(PEOPLE)} training nudge(s), 0 acknowledgement request(s)")
     nudge = nudges_to(council.fake, "USAM")[0]
     assert "by Friday 18 December 2026" in nudge.text and "learning.notts.gov.uk/course/42" in str(nudge.blocks)
     assert {e["action_id"] for b in nudge.blocks if b["type"] == "actions" for e in b["elements"]} == {
@@ -191,12 +196,15 @@ def test_weekly_digest_and_nudge_my_overdue_team(council):
     assert len(nudges_to(council.fake, "USAM")) == before + 1
 
 
-def test_acknowledgement_and_a_new_version_asks_again(council, tmp_path):
-    run(council)
+def test_acknowledgement_and_a_new_version_waits_for_hr(council, tmp_path):
+    assert run(council).startswith("0 training nudge(s), 0 acknowledgement")
+    campaign, to_ask = ask_to_acknowledge(council)
+    assert to_ask == len(PEOPLE) and campaign.document_title == "Social Media Policy"
+    assert run(council).startswith(f"0 training nudge(s), {len(PEOPLE)} acknowledgement")
     ask = asks_to(council.fake, "USAM")[0]
     checksum = next(e["value"] for b in ask.blocks if b["type"] == "actions" for e in b["elements"]
                     if e["action_id"] == "policy_acknowledge")
-    assert "para 22" in ask.text and "Report any misuse" in ask.text
+    assert "para 22" in ask.text and "Report any misuse" in str(ask.blocks) and "Social Media Policy" in ask.text
     press(council, "policy_read", checksum, "USAM")  # no intranet address set: the policy opens in Slack
     policy = council.fake.wait_for("views.open")[0].json("view")
     assert "*19.* Council social media accounts will only be authorised" in str(policy["blocks"])
@@ -210,7 +218,8 @@ def test_acknowledgement_and_a_new_version_asks_again(council, tmp_path):
     run(council, utc(2026, 12, 7, 10, 0))  # a week on: a reminder for those who have not
     assert len(asks_to(council.fake, "UALEX")) == 2 and len(asks_to(council.fake, "USAM")) == 1
 
-    # A new version of the policy is indexed: everyone is asked again; the old button no longer counts.
+    # A new version of the policy is indexed: nobody is asked about it until HR start it, and it shows as
+    # waiting; meanwhile the old version's buttons no longer count.
     from knowledge.indexer import index_paths
 
     changed = tmp_path / "policy-v2" / "social-media-policy.txt"
@@ -220,15 +229,84 @@ def test_acknowledgement_and_a_new_version_asks_again(council, tmp_path):
                        encoding="utf-8")
     council.clock.now = utc(2026, 12, 8, 10, 0)
     index_paths(council.services.engine, [changed])
-    run(council)
-    assert len(asks_to(council.fake, "USAM")) == 2
+    assert run(council).startswith("0 training nudge(s), 0 acknowledgement")
+    campaigns, waiting = council.services.training.acknowledgement_status()
+    assert [w["document"] for w in waiting] == ["Social Media Policy"]
+    assert campaigns[0]["state"] == "paused: a new version is indexed"
     press(council, "policy_acknowledge", checksum, "UALEX")
     wait_until(lambda: len(responses(council.fake)) == 3)
     assert "earlier version" in responses(council.fake)[2]
+    assert len(council.rows(PolicyAcknowledgement)) == 1
+
+    _, to_ask = ask_to_acknowledge(council)
+    assert to_ask == len(PEOPLE)  # USAM acknowledged the old version only
+    assert run(council).startswith(f"0 training nudge(s), {len(PEOPLE)} acknowledgement")
+    assert len(asks_to(council.fake, "USAM")) == 2
+    assert council.services.training.acknowledgement_status()[1] == []
+    with pytest.raises(Exception, match="already being asked"):
+        ask_to_acknowledge(council)
+
+
+def test_acknowledgement_of_another_document_and_stopping(council, tmp_path):
+    guidance = tmp_path / "guidance" / "media.md"
+    guidance.parent.mkdir()
+    guidance.write_text("# Media Relations Protocol\n\n**Version:** 2.1\n\n## Press enquiries\n\n"
+                        "All press enquiries go to the press office.\n", encoding="utf-8")
+    from knowledge.indexer import index_paths
+
+    index_paths(council.services.engine, [guidance])
+    from bot.training import TrainingError
+
+    with pytest.raises(TrainingError, match="No indexed document is called 'Media Protocol'"):
+        ask_to_acknowledge(council, "Media Protocol")
+    ask_to_acknowledge(council, "media relations protocol")
+    run(council)
+    ask = asks_to(council.fake, "USAM")[0]
+    assert "Media Relations Protocol* (version 2.1)" in str(ask.blocks) and "para 22" not in ask.text
+    assert "Report any misuse" not in str(ask.blocks)  # the Social Media Policy's duties belong to it alone
+    assert council.services.training.stop_acknowledgement("Media Relations Protocol") == 1
+    checksum = next(e["value"] for b in ask.blocks if b["type"] == "actions" for e in b["elements"]
+                    if e["action_id"] == "policy_acknowledge")
+    press(council, "policy_acknowledge", checksum, "USAM")
+    wait_until(lambda: responses(council.fake))
+    assert "not being asked" in responses(council.fake)[0] and not council.rows(PolicyAcknowledgement)
+    assert run(council, utc(2026, 12, 7, 10, 0)) == \
+        "0 training nudge(s), 0 acknowledgement request(s), 0 manager escalation(s)"  # no reminders once stopped
+
+
+def test_hr_asks_staff_to_acknowledge_from_the_app_home_after_seeing_the_count(council):
+    press(council, "acknowledgement_start", "start", "USAM")
+    wait_until(lambda: responses(council.fake))
+    assert "Only HR" in responses(council.fake)[0]
+    press(council, "acknowledgement_start", "start", "UHR")
+    view = council.fake.wait_for("views.open")[0].json("view")
+    assert view["callback_id"] == "acknowledgement_start_submit"
+    assert [o["value"] for o in view["blocks"][0]["element"]["options"]] == ["Social Media Policy"]
+    # Someone not in HR submitting the form is refused and nothing starts.
+    refused = council.action(rq.view_submission("acknowledgement_start_submit",
+                                                {"document": rq.select("Social Media Policy")}, user="USAM")).json()
+    assert "Only HR" in refused["errors"]["document"]
+    step = council.action(rq.view_submission("acknowledgement_start_submit",
+                                             {"document": rq.select("Social Media Policy")}, user="UHR")).json()
+    assert step["response_action"] == "update"
+    confirm = step["view"]
+    assert f"{len(PEOPLE)} of {len(PEOPLE)} people" in str(confirm["blocks"]) and not council.rows(AcknowledgementCampaign)
+    done = council.action(rq.view_submission("acknowledgement_confirm_submit", {}, user="UHR",
+                                             private_metadata=confirm["private_metadata"]))
+    assert done.status_code == 200
+    wait_until(lambda: council.rows(AcknowledgementCampaign))
+    assert council.rows(AcknowledgementCampaign)[0].started_by == "UHR"
+    notice = wait_until(lambda: [c for c in dms_to(council.fake, "UHR") if "will be asked to acknowledge" in c.text])
+    assert f"{len(PEOPLE)} people" in notice[0].text
+    assert run(council).startswith(f"0 training nudge(s), {len(PEOPLE)} acknowledgement")
+    council.event({"type": "app_home_opened", "user": "UHR", "tab": "home"})
+    home = council.fake.wait_for("views.publish")[0]
+    assert "Social Media Policy" in str(home.json("view")) and "asking" in str(home.json("view"))
 
 
 def test_two_schedulers_at_once_send_each_nudge_once(council):
     start(council)
+    ask_to_acknowledge(council)
     from bot.services import Services
 
     others = [Services(council.services.settings, council.services.runtime, clock=council.clock) for _ in range(3)]

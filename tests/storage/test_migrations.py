@@ -45,3 +45,32 @@ def test_embeddings_are_unique_per_model_and_checksum(engine):
         session.add(PassageEmbedding(model="m", checksum="c", dimensions=1, vector=b"\0\0\0\0"))
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_acknowledgements_already_asked_for_become_a_running_campaign(database_url):
+    """0008: a deployment that has asked staff to acknowledge a version keeps its reminders and buttons
+    working; a version nobody was asked about starts no campaign."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0007")
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO document (id, source_path, title, version, checksum, revision, passage_count, indexed_at,"
+            " structure, warnings) VALUES (1, '/p.txt', 'Social Media Policy', '3.0', 'abc', 1, 32, "
+            "'2026-11-01 09:00:00', 'numbered', ''), (2, '/g.md', 'Guidance', NULL, 'def', 1, 3, "
+            "'2026-11-01 09:00:00', 'headed', '')"))
+        connection.execute(text(
+            "INSERT INTO staff_member (id, email, name, directorate, service, roles, active, imported_at) VALUES "
+            "(1, 'a@x.gov.uk', 'A', '', '', '', true, '2026-11-01 09:00:00')"))
+        connection.execute(text(
+            "INSERT INTO nudge (kind, subject, staff_id, step, claimed_at) VALUES "
+            "('ack', 'abc', 1, 'ask', '2026-11-02 10:00:00'), ('ack', 'old', 1, 'ask', '2026-10-01 10:00:00')"))
+    upgrade(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT document_id, document_title, document_checksum, document_version, status "
+            "FROM acknowledgement_campaign")).all()
+        nudges = connection.execute(text("SELECT count(*) FROM nudge")).scalar()
+    assert [tuple(r) for r in rows] == [(1, "Social Media Policy", "abc", "3.0", "running")]
+    assert nudges == 2
