@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from urllib.error import URLError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -52,6 +53,13 @@ def enqueue(session: Session, *, channel: str, text: str, blocks: list | None = 
     session.add(message)
     session.flush()
     return message
+
+
+# A post whose answer never came (the client timed out) may have reached the channel all the same. Every post
+# carries its outbox id as message metadata, and before such a post is sent again the channel (or thread) is
+# read back for it, so it is not posted twice.
+UNCERTAIN = "uncertain: "
+METADATA_TYPE = "policybot_outbox"
 
 
 class RespondError(SlackClientError):
@@ -105,9 +113,39 @@ class Outbox:
                                                       blocks=blocks, thread_ts=message.thread_ts)
             return channel, response.get("message_ts")
         else:
-            response = self.client.chat_postMessage(channel=channel, text=message.text, blocks=blocks,
-                                                    thread_ts=message.thread_ts, unfurl_links=False)
+            if (message.last_error or "").startswith(UNCERTAIN):
+                posted = self._posted_already(channel, message)
+                if posted is not None:
+                    log.info("outbox message had reached Slack before its answer timed out; not sent again",
+                             extra={"outbox_id": message.id})
+                    return channel, posted
+            response = self.client.chat_postMessage(
+                channel=channel, text=message.text, blocks=blocks, thread_ts=message.thread_ts, unfurl_links=False,
+                metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": message.id}})
         return response.get("channel", channel), response.get("ts")
+
+    def _posted_already(self, channel: str, message: OutboxMessage) -> str | None:
+        """The ts of this outbox message if an earlier attempt posted it after all (read back by its metadata
+        from the channel or thread since it was queued); None if not found or the channel cannot be read."""
+        created = _aware(message.created_at) or self.clock()
+        oldest = f"{(created - timedelta(minutes=5)).timestamp():.6f}"
+        try:
+            if message.thread_ts:
+                response = self.client.conversations_replies(channel=channel, ts=message.thread_ts, oldest=oldest,
+                                                             include_all_metadata=True, limit=200)
+            else:
+                response = self.client.conversations_history(channel=channel, oldest=oldest,
+                                                             include_all_metadata=True, limit=200)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            log.warning("could not read the channel back before sending again; sending",
+                        extra={"outbox_id": message.id, "error": str(error)[:200]})
+            return None
+        for posted in response.get("messages") or []:
+            metadata = posted.get("metadata") or {}
+            if metadata.get("event_type") == METADATA_TYPE and \
+                    str((metadata.get("event_payload") or {}).get("outbox_id")) == str(message.id):
+                return posted.get("ts")
+        return None
 
     def _respond(self, message: OutboxMessage, blocks: list | None) -> tuple[str | None, str | None]:
         """A private reply at a slash command's response_url, replacing the "Looking that up…" message.
@@ -159,7 +197,12 @@ class Outbox:
             self._record_failure(message, code, permanent=permanent, report=report)
             return
         except (SlackClientError, OSError) as error:
-            self._record_failure(message, f"{type(error).__name__}: {error}"[:300], permanent=False, report=report)
+            # No answer to a post: it may have arrived (checked before the next attempt); a refused connection
+            # or a rate limit means it did not.
+            uncertain = message.method == "chat.postMessage" and isinstance(error, TimeoutError | URLError) \
+                and not isinstance(getattr(error, "reason", None), ConnectionRefusedError)
+            self._record_failure(message, (UNCERTAIN if uncertain else "") + f"{type(error).__name__}: {error}"[:300],
+                                 permanent=False, report=report)
             return
         table = OutboxMessage.__table__
         # One statement, committed on its own (no BEGIN/COMMIT round trips): recorded the moment Slack has it.
@@ -171,6 +214,8 @@ class Outbox:
 
     def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport) -> None:
         attempts = message.attempts
+        if (message.last_error or "").startswith(UNCERTAIN) and not error.startswith(UNCERTAIN):
+            error = UNCERTAIN + error  # an earlier attempt may still have arrived: keep checking before resending
         failed = permanent or attempts >= MAX_ATTEMPTS
         delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
         alerts: list[int] = []

@@ -50,6 +50,10 @@ def health(services) -> tuple[bool, dict]:
 
 
 HEALTH_TIMEOUT_S = 2.0
+# Slack waits 3 s for an answer. A request the bot cannot answer by then (a database that holds its
+# connections without answering) gets 503, so Slack retries the event later; the retry is deduplicated
+# against the first delivery if that one finishes after all, so nothing is lost or handled twice.
+ACK_DEADLINE_S = 2.5
 
 # Slack's largest payloads (a modal's view_submission with every field filled) are tens of kilobytes.
 MAX_BODY_BYTES = 1024 * 1024
@@ -93,7 +97,13 @@ def create_web_app(services, bolt_app) -> Starlette:
             if not _signed_by_slack(verifier, body, request.headers):
                 return JSONResponse({"error": "invalid request"}, status_code=401)
             started = time.perf_counter()
-            bolt_response = await run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body))
+            try:
+                bolt_response = await asyncio.wait_for(
+                    run_in_threadpool(bolt_app.dispatch, to_bolt_request(request, body)), timeout=ACK_DEADLINE_S)
+            except asyncio.TimeoutError:
+                log.error("slack request not answered within the deadline; Slack will retry it",
+                          extra={"seconds": ACK_DEADLINE_S, "retry": request.headers.get("x-slack-retry-num")})
+                return JSONResponse({"error": "temporarily unavailable, retry later"}, status_code=503)
         finally:
             services.acknowledging(-1)
         log.debug("slack request handled", extra={"status": bolt_response.status,

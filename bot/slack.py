@@ -37,7 +37,9 @@ EVENT_CLAIM_STALE = timedelta(seconds=90)
 
 
 def make_web_client(settings: Settings) -> WebClient:
-    kwargs = {"token": settings.slack_bot_token, "timeout": 10}
+    # 30 s: longer than Slack takes to answer even when slow, so a post that arrives is rarely taken for lost
+    # (one that is, is read back before it is sent again: bot.outbox).
+    kwargs = {"token": settings.slack_bot_token, "timeout": 30}
     if settings.slack_api_url:
         kwargs["base_url"] = settings.slack_api_url.rstrip("/") + "/"
     client = WebClient(**kwargs)

@@ -92,3 +92,41 @@ def test_a_claim_that_has_aged_is_renewed_or_given_up(sqlite_engine):
     with Session(sqlite_engine) as session:
         renewed = session.get(OutboxMessage, first.id)
     assert abs((renewed.claimed_at.replace(tzinfo=clock.now.tzinfo) - clock.now)) < timedelta(seconds=1)
+
+
+def _timed_out_post(engine, fake, **message):
+    """A post that Slack accepted but answered only after the client gave up."""
+    client = WebClient(token="xoxb-test", base_url=fake.base_url, timeout=0.3)
+    client.retry_handlers.clear()
+    with Session(engine) as session:
+        message_id = enqueue(session, channel="C1", text="Your case NCC-1 was routed.", **message).id
+        session.commit()
+    outbox = Outbox(engine, client)
+    fake.slow("chat.postMessage", 1.0)
+    first = outbox.deliver([message_id])
+    return outbox, message_id, first
+
+
+def test_a_post_whose_answer_timed_out_is_read_back_not_sent_twice(engine):
+    from storage.models import OutboxMessage
+
+    with FakeSlack() as fake:
+        outbox, message_id, first = _timed_out_post(engine, fake)
+        assert first.retried == 1 and outbox.get(message_id).last_error.startswith("uncertain: ")
+        assert len(fake.posted["C1"]) == 1  # it did arrive
+        again = outbox.deliver([message_id])
+        assert again.sent == 1
+        assert len(fake.calls_to("chat.postMessage")) == 1 and len(fake.calls_to("conversations.history")) == 1
+        sent = outbox.get(message_id)
+        assert (sent.status, sent.sent_ts) == ("sent", fake.posted["C1"][0]["ts"])
+        assert fake.calls_to("chat.postMessage")[0].params["metadata"]["event_payload"] == {"outbox_id": message_id}
+        assert isinstance(sent, OutboxMessage)
+
+
+def test_a_post_that_timed_out_and_never_arrived_is_sent_again_in_its_thread(engine):
+    with FakeSlack() as fake:
+        outbox, message_id, _ = _timed_out_post(engine, fake, thread_ts="1700000000.000001")
+        fake.posted["C1"].clear()  # lost on the way after all
+        assert outbox.deliver([message_id]).sent == 1
+        assert len(fake.calls_to("conversations.replies")) == 1 and len(fake.calls_to("chat.postMessage")) == 2
+        assert len(fake.posted["C1"]) == 1 and outbox.get(message_id).status == "sent"

@@ -282,6 +282,43 @@ def test_healthz_answers_even_when_the_database_hangs(slack_bot, monkeypatch):
         released.set()
 
 
+def test_an_event_the_database_cannot_claim_in_time_gets_503_and_its_retry_is_answered_once(
+        slack_bot, fake_slack, monkeypatch):
+    """Slack waits 3 s: with the database holding the claim, the bot answers 503 within its deadline (so Slack
+    retries) instead of hanging; when the first delivery finishes after all, the retry is not answered again."""
+    import threading
+
+    from bot import server, slack
+
+    real_claim = slack.claim_event
+    released = threading.Event()
+
+    def held(*args, **kwargs):  # a database that holds the connection, then answers
+        released.wait(10)
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(slack, "claim_event", held)
+    event = message_event("Who approves a new YouTube channel?")
+    started = time.monotonic()
+    try:
+        first = slack_bot.event(event, event_id="EvHELD")
+        waited = time.monotonic() - started
+        assert first.status_code == 503 and waited < 3.0
+        assert fake_slack.calls_to("chat.postMessage") == []
+    finally:
+        released.set()
+    assert "para 19" in fake_slack.wait_for("chat.postMessage")[0].text  # the first delivery, finished late
+    monkeypatch.setattr(slack, "claim_event", real_claim)
+    retry = slack_bot.event(event, event_id="EvHELD", headers={"X-Slack-Retry-Num": "1",
+                                                               "X-Slack-Retry-Reason": "http_error"})
+    assert retry.status_code == 200
+    wait_for_done = time.monotonic() + 5
+    while time.monotonic() < wait_for_done and slack_bot.rows(SlackEvent)[0].status != "done":
+        time.sleep(0.02)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    assert server.ACK_DEADLINE_S < 3
+
+
 def test_slow_generative_answers_show_a_looking_up_message_first(slack_settings, fake_slack):
     """With a model configured the DM first shows "Looking that up…", then that message becomes the answer."""
     from bot.server import prepare

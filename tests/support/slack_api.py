@@ -73,6 +73,8 @@ class FakeSlack(LoopbackServer):
         self._users: dict[str, dict] = {}
         self._ts = itertools.count(1)
         self.latency = 0.0
+        self._slow: dict[str, list[float]] = {}  # method → delays of the next calls' answers (handled first)
+        self.posted: dict[str, list[dict]] = {}  # channel → messages posted there, as history returns them
 
     @property
     def base_url(self) -> str:
@@ -93,6 +95,12 @@ class FakeSlack(LoopbackServer):
     def respond(self, method: str, payload: dict) -> None:
         with self._lock:
             self._overrides[method] = payload
+
+    def slow(self, method: str, seconds: float, times: int = 1) -> None:
+        """Handle the next `times` calls to `method` as usual but answer each only after `seconds` (a Slack
+        that accepted the message but answered after the client gave up)."""
+        with self._lock:
+            self._slow.setdefault(method, []).extend([seconds] * times)
 
     def unknown_email(self, email: str) -> None:
         self._unknown_emails.add(email.lower())
@@ -148,8 +156,19 @@ class FakeSlack(LoopbackServer):
                 if failure.times <= 0:
                     queue.pop(0)
                 call.failed_with = failure.status
+        with self._lock:
+            delays = self._slow.get(method)
+            delay = delays.pop(0) if delays else 0.0
         if self.latency:
             time.sleep(self.latency)
+        if failure is None and delay:
+            payload = self._payload(method, params)  # done now; the answer comes late
+            time.sleep(delay)
+            try:
+                self._send(request, 200, payload)
+            except OSError:  # the client has given up and closed the connection
+                pass
+            return
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             self._send(request, failure.status, {"ok": False, "error": failure.error}, headers)
@@ -170,8 +189,23 @@ class FakeSlack(LoopbackServer):
                     "url": "https://council.slack.com/"}
         if method == "chat.postMessage":
             ts = self._next_ts()
+            metadata = params.get("metadata")
+            metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+            with self._lock:
+                self.posted.setdefault(str(params.get("channel")), []).append(
+                    {"ts": ts, "text": params.get("text"), "thread_ts": params.get("thread_ts"),
+                     "metadata": metadata})
             return {"ok": True, "channel": params.get("channel"), "ts": ts,
                     "message": {"text": params.get("text"), "ts": ts}}
+        if method in {"conversations.history", "conversations.replies"}:
+            with self._lock:
+                messages = list(self.posted.get(str(params.get("channel")), []))
+            if method == "conversations.replies":
+                messages = [m for m in messages if m["thread_ts"] == params.get("ts")]
+            with_metadata = str(params.get("include_all_metadata", "")).lower() in {"1", "true"}
+            return {"ok": True, "messages": [{"ts": m["ts"], "text": m["text"],
+                                              **({"metadata": m["metadata"]} if with_metadata and m["metadata"]
+                                                 else {})} for m in reversed(messages)]}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": self._next_ts()}
         if method == "chat.update":
