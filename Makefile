@@ -6,6 +6,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 QUESTION ?= Who has to approve a new council Facebook page?
 TORCH_VERSION ?= 2.13.0
+# The suite runs on every core (pytest-xdist); each worker has its own PostgreSQL database and SQLite files.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: demo test install install-dev bench clean
 
