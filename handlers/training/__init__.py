@@ -170,16 +170,16 @@ def register(app, services) -> None:
 
     def acknowledgement_confirmed(ack, body, view):
         user_id = body["user"]["id"]
+        ack()  # the confirmation has no field to show an error against: the outcome comes by DM
         if not is_hr(user_id):
-            ack(response_action="errors", errors={"document": "Only HR can ask staff to acknowledge a document."})
+            services.defer(services.notify, user_id, "Nothing was started: only HR can ask staff to acknowledge "
+                                                     "a document.")
             return
         try:
             chosen = json.loads(view.get("private_metadata") or "{}")
             title, checksum = str(chosen["title"]), str(chosen["checksum"])
         except (ValueError, KeyError, TypeError):
-            ack()  # a form this bot did not build: nothing to start
-            return
-        ack()
+            return  # a form this bot did not build: nothing to start
         services.defer(confirm, user_id, title, checksum)
 
     def confirm(user_id: str, title: str, checksum: str) -> None:

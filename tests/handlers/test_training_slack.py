@@ -291,6 +291,11 @@ def test_hr_asks_staff_to_acknowledge_from_the_app_home_after_seeing_the_count(c
     assert step["response_action"] == "update"
     confirm = step["view"]
     assert f"{len(PEOPLE)} of {len(PEOPLE)} people" in str(confirm["blocks"]) and not council.rows(AcknowledgementCampaign)
+    # The confirmation replayed by someone not in HR starts nothing and says so.
+    council.action(rq.view_submission("acknowledgement_confirm_submit", {}, user="USAM",
+                                      private_metadata=confirm["private_metadata"]))
+    assert wait_until(lambda: [c for c in dms_to(council.fake, "USAM") if "only HR" in c.text])
+    assert not council.rows(AcknowledgementCampaign)
     done = council.action(rq.view_submission("acknowledgement_confirm_submit", {}, user="UHR",
                                              private_metadata=confirm["private_metadata"]))
     assert done.status_code == 200
