@@ -24,7 +24,6 @@ from sqlmodel import Session, select
 
 from bot import staff
 from bot.desk import Desk
-from bot.outbox import enqueue
 from bot.references import next_reference
 from storage.models import AccountEvent, AccountRequest, OutboxMessage, RegisteredAccount
 
@@ -245,7 +244,7 @@ class AccountDesk(Desk):
     def _in_thread(self, session: Session, request: AccountRequest, text: str, blocks=None,
                    purpose: str = "account-thread") -> int:
         channel, thread_ts = self._thread(session, request)
-        return enqueue(session, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, purpose=purpose,
+        return self.enqueue(session, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, purpose=purpose,
                        ref_type="account_request", ref_id=request.id).id
 
     def _refresh(self, session: Session, request: AccountRequest) -> list[int]:
@@ -263,7 +262,7 @@ class AccountDesk(Desk):
                 blocks, text = ui.director_blocks(request, json.loads(row.blocks or "[]"), zone=self.zone), \
                     ui.request_text(request)
             if row.status == "sent" and row.sent_ts:
-                ids.append(enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
                                    ts=row.sent_ts, text=text, blocks=blocks, purpose="account-update",
                                    ref_type="account_request", ref_id=request.id).id)
             elif row.status == "pending":
@@ -273,7 +272,7 @@ class AccountDesk(Desk):
         return ids
 
     def _tell_requester(self, session: Session, request: AccountRequest, text: str, blocks=None) -> int:
-        return enqueue(session, channel=request.requester_user_id, text=text, blocks=blocks,
+        return self.enqueue(session, channel=request.requester_user_id, text=text, blocks=blocks,
                        purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
 
     def _schedule(self, request: AccountRequest, now: datetime) -> None:
@@ -306,7 +305,7 @@ class AccountDesk(Desk):
             self._event(session, request, requester, "requested")
             session.flush()
             blocks, text = self._request_message(session, request)
-            ids = [enqueue(session, channel=self.settings.comms_channel, text=text, blocks=blocks,
+            ids = [self.enqueue(session, channel=self.settings.comms_channel, text=text, blocks=blocks,
                            purpose="account-request", ref_type="account_request", ref_id=request.id).id]
             ids.append(self._tell_requester(session, request, ui.receipt_text(request)))
             session.commit()
@@ -629,7 +628,7 @@ class AccountDesk(Desk):
                     self._event(session, request, None, "reminder sent", waiting_on)
                     reminded += 1
                 else:
-                    ids.append(enqueue(session, channel=self.settings.comms_channel,
+                    ids.append(self.enqueue(session, channel=self.settings.comms_channel,
                                        text=ui.overdue_text(request, waiting_on, 2 * days), purpose="account-flag",
                                        ref_type="account_request", ref_id=request.id).id)
                     self._event(session, request, None, "flagged to Comms", waiting_on)
@@ -667,7 +666,7 @@ class AccountDesk(Desk):
                     continue
                 account = session.get(RegisteredAccount, account_id)
                 for user_id in [u for u in account.staff_user_ids.split(",") if u]:
-                    ids.append(enqueue(session, channel=user_id, text=ui.review_text(account), purpose="account-review",
+                    ids.append(self.enqueue(session, channel=user_id, text=ui.review_text(account), purpose="account-review",
                                        ref_type="registered_account", ref_id=account.id).id)
                 self._event(session, None, None, "review reminder sent", str(review_due), account=account)
                 session.commit()
@@ -684,7 +683,7 @@ class AccountDesk(Desk):
                     session.rollback()
                     continue
                 account = session.get(RegisteredAccount, account_id)
-                ids.append(enqueue(session, channel=self.settings.comms_channel, text=ui.leavers_text(account),
+                ids.append(self.enqueue(session, channel=self.settings.comms_channel, text=ui.leavers_text(account),
                                    blocks=ui.leavers_blocks(account), purpose="account-leavers",
                                    ref_type="registered_account", ref_id=account.id).id)
                 self._event(session, None, None, "flagged: named staff have left", account=account)

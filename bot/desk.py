@@ -18,6 +18,12 @@ class Desk:
     def clock(self) -> datetime:
         return self.services.clock()  # read each time: jobs and tests may give the services another clock
 
+    def enqueue(self, session, **message):
+        """Queue a message in the caller's transaction, stamped with this workflow's clock."""
+        from bot.outbox import enqueue
+
+        return enqueue(session, at=self.clock(), **message)
+
     @property
     def wt(self):
         return self.settings.working_time

@@ -44,12 +44,15 @@ def _aware(value: datetime | None) -> datetime | None:
 def enqueue(session: Session, *, channel: str, text: str, blocks: list | None = None, method: str = "chat.postMessage",
             thread_ts: str | None = None, ts: str | None = None, user: str | None = None, purpose: str = "",
             ref_type: str | None = None, ref_id: int | None = None,
-            response_url: str | None = None) -> OutboxMessage:
+            response_url: str | None = None, at: datetime | None = None) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; it is sent once the caller commits. With
-    method "respond", it is the private reply at a slash command's `response_url`."""
+    method "respond", it is the private reply at a slash command's `response_url`. `at` is the workflow's
+    own clock (queued and first due then); the real time when not given."""
+    now = at or utcnow()
     message = OutboxMessage(channel=channel, text=text, blocks=json.dumps(blocks) if blocks is not None else None,
                             method=method, thread_ts=thread_ts, ts=ts, user=user, purpose=purpose,
-                            ref_type=ref_type, ref_id=ref_id, response_url=response_url)
+                            ref_type=ref_type, ref_id=ref_id, response_url=response_url, created_at=now,
+                            next_attempt_at=now)
     session.add(message)
     session.flush()
     return message
@@ -229,7 +232,7 @@ class Outbox:
                         f"{error[:200]}. It is kept; `policybot outbox --failed` lists such messages.")
                 for target in self.alert_targets(session):
                     if target != message.channel:
-                        alerts.append(enqueue(session, channel=target, text=text, purpose="admin-alert",
+                        alerts.append(enqueue(session, channel=target, text=text, purpose="admin-alert", at=self.clock(),
                                               ref_type="outbox", ref_id=message.id).id)
             session.commit()
         message.status = "failed" if failed else "pending"

@@ -29,7 +29,6 @@ from sqlmodel import Session, select
 
 from bot import staff
 from bot.desk import Desk
-from bot.outbox import enqueue
 from bot.references import next_reference
 from storage.models import OutboxMessage, Report, ReportAssignment, ReportEvent, utcnow
 
@@ -299,13 +298,13 @@ class CaseDesk(Desk):
         ids: list[int] = []
         if target.kind == "user":
             blocks, text = self._case_message(session, report, private=True, header=header)
-            ids.append(enqueue(session, channel=target.target, text=text, blocks=blocks, purpose="report-case:dm",
+            ids.append(self.enqueue(session, channel=target.target, text=text, blocks=blocks, purpose="report-case:dm",
                                ref_type="report", ref_id=report.id).id)
             return ids
         channel = self.settings.team_channel(target.target)
         if channel:
             blocks, text = self._case_message(session, report, private=not report.confidential, header=header)
-            ids.append(enqueue(session, channel=channel, text=text, blocks=blocks, purpose="report-case:channel",
+            ids.append(self.enqueue(session, channel=channel, text=text, blocks=blocks, purpose="report-case:channel",
                                ref_type="report", ref_id=report.id).id)
             return ids
         sent = False
@@ -313,7 +312,7 @@ class CaseDesk(Desk):
             user_id = self.directory.slack_id(person, session)
             if user_id:
                 blocks, text = self._case_message(session, report, private=True, header=header)
-                ids.append(enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
+                ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
                                    ref_type="report", ref_id=report.id).id)
                 sent = True
         if not sent:
@@ -330,18 +329,18 @@ class CaseDesk(Desk):
         channel = self.settings.admin_channel
         ref = {"ref_type": "report", "ref_id": report.id} if report is not None else {}
         if channel:
-            return [enqueue(session, channel=channel, text=f":warning: {text}", purpose="admin-alert", **ref).id]
+            return [self.enqueue(session, channel=channel, text=f":warning: {text}", purpose="admin-alert", **ref).id]
         ids = []
         for person in staff.with_role(session, "admin"):
             if person.slack_user_id:
-                ids.append(enqueue(session, channel=person.slack_user_id, text=f":warning: {text}",
+                ids.append(self.enqueue(session, channel=person.slack_user_id, text=f":warning: {text}",
                                    purpose="admin-alert", **ref).id)
         return ids
 
     def _tell_reporter(self, session: Session, report: Report, text: str) -> list[int]:
         if not report.reporter_user_id:
             return []
-        return [enqueue(session, channel=report.reporter_user_id, text=text, purpose="report-update",
+        return [self.enqueue(session, channel=report.reporter_user_id, text=text, purpose="report-update",
                         ref_type="report", ref_id=report.id).id]
 
     def _refresh_case_messages(self, session: Session, report: Report) -> list[int]:
@@ -354,7 +353,7 @@ class CaseDesk(Desk):
             private = row.purpose == "report-case:dm" or not report.confidential
             blocks, text = self._case_message(session, report, private=private)
             if row.status == "sent" and row.sent_ts:
-                ids.append(enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
                                    ts=row.sent_ts, text=text, blocks=blocks, purpose="report-case-update",
                                    ref_type="report", ref_id=report.id).id)
             elif row.status == "pending":  # not sent yet: it goes out up to date
@@ -608,7 +607,7 @@ class CaseDesk(Desk):
         for row in session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "report")
                                 .where(OutboxMessage.ref_id == report.id)
                                 .where(OutboxMessage.purpose.in_(["report-case:dm", "report-case:channel"]))).all():
-            ids.append(enqueue(session, channel=row.sent_channel or row.channel, text=text,
+            ids.append(self.enqueue(session, channel=row.sent_channel or row.channel, text=text,
                                thread_ts=row.sent_ts if row.status == "sent" else None, purpose="report-reminder",
                                ref_type="report", ref_id=report.id).id)
         session.add(ReportEvent(report_id=report.id, at=self.clock(), action="reminder sent"))
@@ -660,7 +659,7 @@ class CaseDesk(Desk):
             ids += self._post_case(session, report, target, header=header)
         for user_id in recipients:
             blocks, text = self._case_message(session, report, private=True, header=header)
-            ids.append(enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
+            ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
                                ref_type="report", ref_id=report.id).id)
         if target is None and not recipients:
             ids += self._alert_admins(session, f"{report.reference} is unacknowledged and there is nobody "

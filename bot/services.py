@@ -54,7 +54,8 @@ class Services:
         from bot.outbox import enqueue
 
         with Session(self.engine) as session:
-            message_id = enqueue(session, channel=channel, text=text, blocks=blocks, purpose=purpose).id
+            message_id = enqueue(session, channel=channel, text=text, blocks=blocks, purpose=purpose,
+                                 at=self.clock()).id
             session.commit()
         self.outbox.deliver([message_id])
 

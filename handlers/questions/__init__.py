@@ -44,7 +44,7 @@ def register(app, services) -> None:
             placeholder_id = None
             if slow:
                 with Session(engine) as session:
-                    placeholder_id = enqueue(session, channel=channel, thread_ts=thread_ts,
+                    placeholder_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
                                              text="Looking that up…", blocks=ui.looking_up_blocks(text),
                                              purpose="answer-placeholder").id
                     session.commit()
@@ -53,7 +53,7 @@ def register(app, services) -> None:
                 answer = services.answerer.answer(text, context=context)
             except QuestionError as error:
                 with Session(engine) as session:
-                    error_id = enqueue(session, channel=channel, thread_ts=thread_ts, text=str(error),
+                    error_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts, text=str(error),
                                        purpose="question-error").id
                     session.commit()
                 services.outbox.deliver([error_id])
@@ -65,11 +65,11 @@ def register(app, services) -> None:
                 fallback = ui.answer_fallback_text(answer)
                 placeholder = services.outbox.get(placeholder_id) if placeholder_id else None
                 if placeholder is not None and placeholder.sent_ts:
-                    message = enqueue(session, method="chat.update", channel=placeholder.sent_channel or channel,
+                    message = enqueue(session, at=services.clock(), method="chat.update", channel=placeholder.sent_channel or channel,
                                       ts=placeholder.sent_ts, text=fallback, blocks=blocks, purpose="answer",
                                       ref_type="question", ref_id=question.id)
                 else:
-                    message = enqueue(session, channel=channel, thread_ts=thread_ts, text=fallback, blocks=blocks,
+                    message = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts, text=fallback, blocks=blocks,
                                       purpose="answer", ref_type="question", ref_id=question.id)
                 session.commit()
             services.outbox.deliver([message.id])
@@ -146,7 +146,7 @@ def register(app, services) -> None:
                 reply, purpose = ui.answer_fallback_text(answer), "answer"
                 blocks = ui.answer_blocks(question.id, answer, ephemeral=True)
             about = {"ref_type": "question", "ref_id": question.id} if purpose == "answer" else {}
-            message_id = enqueue(session, method="respond", channel=channel or user, user=user, text=reply,
+            message_id = enqueue(session, at=services.clock(), method="respond", channel=channel or user, user=user, text=reply,
                                  blocks=blocks, purpose=purpose, response_url=command.get("response_url"),
                                  **about).id
             session.commit()
@@ -198,7 +198,7 @@ def register(app, services) -> None:
                 respond(text="You already passed this question to Communications and Marketing; they will reply "
                              "to you directly.", replace_original=False, response_type="ephemeral")
                 return
-            comms = enqueue(session, channel=channel, text=f"Question passed on by <@{user}>",
+            comms = enqueue(session, at=services.clock(), channel=channel, text=f"Question passed on by <@{user}>",
                             blocks=ui.handoff_blocks(question.text, question.user_id or user, question.answer_text,
                                                      question.answered, question.id),
                             purpose="handoff", ref_type="question", ref_id=question.id)

@@ -130,3 +130,23 @@ def test_a_post_that_timed_out_and_never_arrived_is_sent_again_in_its_thread(eng
         assert outbox.deliver([message_id]).sent == 1
         assert len(fake.calls_to("conversations.replies")) == 1 and len(fake.calls_to("chat.postMessage")) == 2
         assert len(fake.posted["C1"]) == 1 and outbox.get(message_id).status == "sent"
+
+
+def test_a_message_is_queued_on_the_workflows_clock_and_due_by_it(engine):
+    """A workflow run on a controlled clock (a job catching up, a test) queues messages at its own time, so an
+    outbox on the same clock finds them due; without `at` the real time is used."""
+    from datetime import datetime, timezone
+
+    past = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.base_url)
+        with Session(engine) as session:
+            queued = enqueue(session, channel="C1", text="Reminder", at=past)
+            real = enqueue(session, channel="C1", text="Now")
+            session.commit()
+            ids = (queued.id, real.id)
+        outbox = Outbox(engine, client, clock=lambda: past)
+        message = outbox.get(ids[0])
+        assert message.created_at.replace(tzinfo=timezone.utc) == past
+        assert outbox.deliver_due().sent == 1  # the one queued on this clock; the other is not due until later
+        assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["Reminder"]
