@@ -32,7 +32,7 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 CLAIM_CHUNK = 20
 PERMANENT_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "user_not_found", "invalid_blocks",
                     "msg_too_long", "no_text", "cant_update_message", "message_not_found", "account_inactive",
-                    "user_disabled", "invalid_auth", "not_authed", "missing_scope"}
+                    "user_disabled", "invalid_auth", "not_authed", "missing_scope", "no_renderer"}
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -77,10 +77,12 @@ class DeliveryReport:
 
 
 class Outbox:
-    def __init__(self, engine: Engine, client: WebClient, clock=utcnow, alert_targets=None):
+    def __init__(self, engine: Engine, client: WebClient, clock=utcnow, alert_targets=None, renderers=None):
         self.engine = engine
         self.client = client
         self.clock = clock
+        # platform → render(bot.messages.Message) -> (text, blocks): how neutral messages are drawn when sent
+        self.renderers = dict(renderers or {})
         # alert_targets(session) -> channel or user ids told when a message fails for good (admins)
         self.alert_targets = alert_targets
         self._dm_channels: dict[str, str] = {}  # user id → DM channel id (conversations.open always gives the same)
@@ -102,6 +104,14 @@ class Outbox:
 
     def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         blocks = json.loads(message.blocks) if message.blocks else None
+        if blocks is None and message.content:
+            from bot.messages import Message
+
+            render = self.renderers.get(message.platform or "slack")
+            if render is None:
+                raise SlackApiError(f"no renderer for {message.platform}", {"error": "no_renderer"})
+            text, blocks = render(Message.from_json(message.content))
+            message.text = text
         channel = message.channel
         if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
             user = channel

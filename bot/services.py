@@ -44,8 +44,11 @@ class Services:
     @cached_property
     def outbox(self):
         from bot.outbox import Outbox
+        from handlers.slack.render import render
 
-        return Outbox(self.engine, self.client, clock=lambda: self.clock(), alert_targets=self.admin_targets)
+        # Neutral messages are drawn for Slack when they are sent.
+        return Outbox(self.engine, self.client, clock=lambda: self.clock(), alert_targets=self.admin_targets,
+                      renderers={"slack": render})
 
     def notify(self, channel: str, text: str, blocks: list | None = None, purpose: str = "notice") -> None:
         """Send a message through the outbox (kept and retried if Slack is unavailable); a user id is a DM."""

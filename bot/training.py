@@ -16,7 +16,6 @@ transaction that queues its message, so two schedulers, or a restart mid-run, ne
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot import staff
+from bot import training_messages as say
 from bot.desk import Desk
 from storage.models import (AcknowledgementCampaign, Document, Nudge, OutboxMessage, PolicyAcknowledgement,
                             StaffMember, TrainingAssignment, TrainingCampaign)
@@ -250,8 +250,6 @@ class TrainingDesk(Desk):
 
     def run_nudges(self) -> RunReport:
         """`training-nudges`: training nudges, acknowledgement requests and manager escalations that are due."""
-        from handlers.training import blocks as ui
-
         now = self.clock()
         report = RunReport()
         if not self.wt.is_working(now):
@@ -277,8 +275,8 @@ class TrainingDesk(Desk):
                 .where(TrainingAssignment.campaign_id.in_([c.id for c in campaigns] or [0]))
                 .order_by(TrainingAssignment.id)).all()
         by_id = {c.id: c for c in campaigns}
-        pending: list[tuple[str, str, int, str, str, list]] = []  # kind, subject, staff id, step, channel, message
-        rendered: dict[int, tuple[str, str]] = {}
+        pending: list[tuple] = []  # kind, subject, staff id, step, channel, message
+        rendered: dict[int, say.Message] = {}
         for assignment, person in rows:
             campaign = by_id[assignment.campaign_id]
             if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
@@ -292,9 +290,9 @@ class TrainingDesk(Desk):
             if snoozed is not None:
                 step = f"{step}|snooze-{snoozed.astimezone(self.zone).date().isoformat()}"
             if campaign.id not in rendered:  # the same message for everyone in the campaign today
-                rendered[campaign.id] = ui.training_nudge(campaign, (today - campaign.due_date).days, self.zone)
-            text, blocks = rendered[campaign.id]
-            pending.append(("training", str(campaign.id), person.id, step, person.slack_user_id, [text, blocks]))
+                rendered[campaign.id] = say.training_nudge(campaign, (today - campaign.due_date).days)
+            pending.append(("training", str(campaign.id), person.id, step, person.slack_user_id,
+                            rendered[campaign.id]))
         report.training = self._claim_and_queue(pending, report)
 
         # Line managers, once per person and campaign, when the training is overdue by the set number of days.
@@ -309,9 +307,8 @@ class TrainingDesk(Desk):
                 manager = next((m for m in staff.manager_chain(session, person) if m.active and m.slack_user_id), None)
                 if manager is None:
                     continue
-                text = ui.escalation_text(person, campaign, (today - campaign.due_date).days)
                 escalations.append(("escalation", str(campaign.id), person.id, "manager", manager.slack_user_id,
-                                    [text, None]))
+                                    say.escalation(person, campaign, (today - campaign.due_date).days)))
         report.escalations = self._claim_and_queue(escalations, report)
 
         # Documents HR have asked staff to acknowledge: everyone who has not, with two reminders.
@@ -328,7 +325,7 @@ class TrainingDesk(Desk):
                                                                .where(Nudge.subject == document.checksum)).all():
                     asked[staff_id].append((step, _aware(claimed_at)))
                 primary = document.title.casefold() == self.settings.primary_document.casefold()
-                text, blocks = ui.acknowledgement_request(document, self.settings.policy_url, primary)
+                request = say.acknowledgement_request(document, self.settings.policy_url, primary)
                 for person in people:
                     if person.id in acknowledged:
                         continue
@@ -343,7 +340,7 @@ class TrainingDesk(Desk):
                         if now < first + timedelta(days=ACK_REMINDER_DAYS[number - 1]):
                             continue
                         step = f"reminder-{number}"
-                    asks.append(("ack", document.checksum, person.id, step, person.slack_user_id, [text, blocks]))
+                    asks.append(("ack", document.checksum, person.id, step, person.slack_user_id, request))
         report.acknowledgement = self._claim_and_queue(asks, report)
         return report
 
@@ -456,10 +453,10 @@ class TrainingDesk(Desk):
         sent = 0
         for start in range(0, len(items), BATCH):
             batch = items[start:start + BATCH]
-            serialised: dict[int, str | None] = {}  # one JSON text per distinct message (most are shared)
-            for *_, (_, blocks) in batch:
-                if id(blocks) not in serialised:
-                    serialised[id(blocks)] = json.dumps(blocks) if blocks is not None else None
+            serialised: dict[int, str] = {}  # one JSON text per distinct message (most are shared)
+            for *_, message in batch:
+                if id(message) not in serialised:
+                    serialised[id(message)] = message.to_json()
             with Session(self.engine) as session:
                 insert = _insert(session)
                 now = self.clock()
@@ -474,7 +471,8 @@ class TrainingDesk(Desk):
                 if claimed:
                     chosen = sorted(keys[tuple(row)] for row in claimed)
                     ids = list(session.execute(insert(OutboxMessage).values([
-                        {"channel": batch[i][4], "text": batch[i][5][0], "blocks": serialised[id(batch[i][5][1])],
+                        {"channel": batch[i][4], "text": batch[i][5].summary, "blocks": None,
+                         "content": serialised[id(batch[i][5])], "platform": "slack",
                          "method": "chat.postMessage", "purpose": f"nudge-{batch[i][0]}", "ref_type": "nudge",
                          "ref_id": batch[i][2], "status": "pending", "attempts": 0, "created_at": now,
                          "next_attempt_at": now} for i in chosen]).returning(OutboxMessage.id)).scalars().all())
@@ -564,8 +562,6 @@ class TrainingDesk(Desk):
 
     def run_digests(self) -> tuple[int, list[int]]:
         """`manager-digests`: one DM a week to each line manager with direct reports in a running campaign."""
-        from handlers.training import blocks as ui
-
         now = self.clock()
         if not self.wt.is_working(now):
             return 0, []
@@ -582,8 +578,8 @@ class TrainingDesk(Desk):
                 team = self.team(session, manager)
                 if not team:
                     continue
-                text, blocks = ui.digest(manager, team, acknowledged, today, self.zone)
-                items.append(("digest", week, manager.id, "weekly", manager.slack_user_id, [text, blocks]))
+                items.append(("digest", week, manager.id, "weekly", manager.slack_user_id,
+                              say.digest(team, acknowledged, today)))
         report = RunReport()
         count = self._claim_and_queue(items, report)
         return count, report.outbox_ids
@@ -591,8 +587,6 @@ class TrainingDesk(Desk):
     def nudge_team(self, user_id: str) -> str:
         """A manager's "Nudge my overdue team": one extra nudge now to each overdue direct report, within the
         cap, in working time, at most once a day per person."""
-        from handlers.training import blocks as ui
-
         now = self.clock()
         if not self.wt.is_working(now):
             return "Nudges are only sent in working hours; I'll leave it for now. Try again during the working day."
@@ -609,10 +603,9 @@ class TrainingDesk(Desk):
                 if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
                     capped += 1
                     continue
-                text, blocks = ui.training_nudge(campaign, (today - campaign.due_date).days, self.zone,
-                                                 from_manager=True)
                 items.append(("training", str(campaign.id), person.id, f"extra-{today.isoformat()}",
-                              person.slack_user_id, [text, blocks]))
+                              person.slack_user_id,
+                              say.training_nudge(campaign, (today - campaign.due_date).days, from_manager=True)))
         sent = self._claim_and_queue(items, RunReport())
         if not items and not capped:
             return "Nobody in your team is overdue. Thank you!"

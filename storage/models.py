@@ -150,6 +150,10 @@ class OutboxMessage(SQLModel, table=True):
     ts: str | None = Field(default=None, max_length=32)  # message to update
     text: str = Field(sa_column=Column(Text, nullable=False))
     blocks: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # A platform-neutral message (bot.messages, JSON), drawn by the platform's renderer when it is sent;
+    # a message with `blocks` is sent as they are.
+    content: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    platform: str = Field(default="slack", max_length=16, sa_column_kwargs={"server_default": "slack"})
     purpose: str = Field(default="", max_length=64)
     ref_type: str | None = Field(default=None, max_length=32)  # what the message is about: question, ...
     ref_id: int | None = None

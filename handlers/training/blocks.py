@@ -1,10 +1,10 @@
-"""Block Kit for training nudges, the policy acknowledgement, managers' digests and HR's progress view."""
+"""Block Kit for what only Slack shows of training and acknowledgement: "My training", HR's progress view and
+forms, and a document to read in a modal."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, DatePickerElement, DividerBlock,
                                      HeaderBlock, InputBlock, MarkdownTextObject, Option, PlainTextInputElement,
@@ -12,114 +12,18 @@ from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ContextBlock, 
 from slack_sdk.models.views import View
 
 from bot.training import STATUS_LABELS
+# The nudge, acknowledgement and digest messages are platform-neutral (bot.training_messages, drawn by
+# handlers.slack.render); their buttons' ids are the bot's own.
+from bot.training_messages import ACKNOWLEDGE, DONE, NUDGE_TEAM, OPEN, READ_POLICY, SNOOZE
 from handlers.text import escape, split_text
-from storage.models import Document, StaffMember, TrainingAssignment, TrainingCampaign
+from storage.models import Document, TrainingAssignment, TrainingCampaign
 
-OPEN = "training_open"
-DONE = "training_done"
-SNOOZE = "training_snooze"
-ACKNOWLEDGE = "policy_acknowledge"
-READ_POLICY = "policy_read"
-NUDGE_TEAM = "training_nudge_team"
 START = "training_start"
 START_VIEW = "training_start_submit"
 ACK_START = "acknowledgement_start"
 ACK_START_VIEW = "acknowledgement_start_submit"
 ACK_CONFIRM_VIEW = "acknowledgement_confirm_submit"
 ACTIONS = (OPEN, DONE, SNOOZE, ACKNOWLEDGE, READ_POLICY, NUDGE_TEAM, START, ACK_START)
-
-DUTIES = (
-    "*Your duties under the Social Media Policy*\n"
-    "• Take the time to read and understand the policy, and uphold it (para 22).\n"
-    "• Report any misuse of social media promptly to your line manager (para 22): `/report`.\n"
-    "• Act within the law: inappropriate use can lead to legal action against you and the council (para 21).\n"
-    "• Never bring the council, service users or partners into disrepute online (para 18).\n"
-    "• Keep to the duty to safeguard children, young people and vulnerable adults (para 16).\n"
-    "• Stay politically neutral when using social media for work (para 17).\n"
-    "• Use only council accounts authorised by Communications and Marketing with your Corporate Director's "
-    "approval (para 19): `/request-account`.\n"
-    "• If you manage people, make sure your team knows the policy and acts by it (para 23).\n"
-    "• A breach may lead to the disciplinary procedure (para 24).")
-
-
-def training_nudge(campaign: TrainingCampaign, overdue_days: int, zone: ZoneInfo,
-                   from_manager: bool = False) -> tuple[str, list[dict]]:
-    due = campaign.due_date.strftime("%A %d %B %Y")
-    if overdue_days > 0:
-        lead = f":warning: Your social media awareness training, *{escape(campaign.name)}*, was due on {due}."
-    elif overdue_days == 0:
-        lead = f"Your social media awareness training, *{escape(campaign.name)}*, is due *today*."
-    else:
-        lead = f"Please complete the social media awareness training, *{escape(campaign.name)}*, by {due}."
-    if from_manager:
-        lead = "Your line manager asked me to remind you. " + lead
-    text = (f"{lead} HR provide it for all staff (para 26); it takes about 30 minutes. When you've done it, "
-            "press *I've completed it*.")
-    value = str(campaign.id)
-    blocks = [SectionBlock(text=MarkdownTextObject(text=text)),
-              ActionsBlock(block_id=f"training_{campaign.id}", elements=[
-                  ButtonElement(text="Open the training", action_id=OPEN, url=campaign.url, value=value,
-                                style="primary"),
-                  ButtonElement(text="I've completed it", action_id=DONE, value=value),
-                  ButtonElement(text="Remind me tomorrow", action_id=SNOOZE, value=value)])]
-    return text.replace("*", ""), [block.to_dict() for block in blocks]
-
-
-def escalation_text(person: StaffMember, campaign: TrainingCampaign, overdue_days: int) -> str:
-    return (f"{escape(person.name)} ({escape(person.email)}) in your team has not completed the social media "
-            f"awareness training *{escape(campaign.name)}*, which was due {overdue_days} days ago. As their line "
-            "manager you make sure your team knows the policy and acts by it (para 23); please talk to them.")
-
-
-def acknowledgement_request(document: Document, policy_url: str | None, primary: bool = True) -> tuple[
-        str, list[dict]]:
-    """HR's request to read and acknowledge one version of `document`; the duties under the Social Media
-    Policy are listed when it is the bot's own policy (`primary`)."""
-    title = escape(document.title)
-    version = f" (version {escape(document.version)})" if document.version else ""
-    para = " (para 22)" if primary else ""
-    intro = (f"HR ask every member of staff to read and understand the *{title}*{version}{para}. "
-             "Please read it, then press *I have read and understood it*.")
-    # With POLICYBOT_POLICY_URL the button opens the intranet page of the policy; otherwise the document in Slack.
-    buttons = [ButtonElement(text="Read it", action_id=READ_POLICY, url=(policy_url or None) if primary else None,
-                             value=document.checksum[:64])]
-    buttons.append(ButtonElement(text="I have read and understood it", action_id=ACKNOWLEDGE,
-                                 value=document.checksum, style="primary"))
-    blocks = [SectionBlock(text=MarkdownTextObject(text=intro))]
-    if primary:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=DUTIES)))
-    blocks += [ContextBlock(elements=[MarkdownTextObject(text="Questions about it? Ask me: `/policy` and your "
-                                                              "question.")]),
-               ActionsBlock(block_id="policy_ack", elements=buttons)]
-    plain = document.title.replace("*", "")
-    return f"Please read and acknowledge the {plain}{para}.", [b.to_dict() for b in blocks]
-
-
-def digest(manager: StaffMember, team: list[tuple[StaffMember, TrainingAssignment, TrainingCampaign]],
-           acknowledged: set[int] | None, today: date, zone: ZoneInfo) -> tuple[str, list[dict]]:
-    """`acknowledged`: who has acknowledged what HR are asking for (None: nothing is being asked)."""
-    def order(row):
-        person, assignment, campaign = row
-        overdue = assignment.status == "not_started" and campaign.due_date < today
-        return (not overdue, assignment.status != "not_started", person.name.lower())
-
-    lines, overdue = [], 0
-    for person, assignment, campaign in sorted(team, key=order):
-        late = assignment.status == "not_started" and campaign.due_date < today
-        overdue += late
-        status = ":red_circle: *Overdue*" if late else {"completed": ":white_check_mark: Completed",
-                                                        "exempt": "Exempt"}.get(assignment.status, "Not started")
-        ack = "" if acknowledged is None else \
-            " · acknowledged" if person.id in acknowledged else " · not yet acknowledged"
-        lines.append(f"• {escape(person.name)} · {escape(campaign.name)} · {status}{ack}")
-    head = (f"*Your team's social media training* (para 23): {overdue} overdue of {len(team)}."
-            if overdue else "*Your team's social media training* (para 23): nobody overdue. Thank you!")
-    blocks = [SectionBlock(text=MarkdownTextObject(text=head))]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text("\n".join(lines))]
-    if overdue:
-        blocks.append(ActionsBlock(block_id="digest", elements=[
-            ButtonElement(text="Nudge my overdue team", action_id=NUDGE_TEAM, value="team", style="primary")]))
-    return f"Your team's social media training: {overdue} overdue of {len(team)}.", [b.to_dict() for b in blocks]
 
 
 def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowledgements: list[tuple[str, bool]],

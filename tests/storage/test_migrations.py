@@ -74,3 +74,21 @@ def test_acknowledgements_already_asked_for_become_a_running_campaign(database_u
         nudges = connection.execute(text("SELECT count(*) FROM nudge")).scalar()
     assert [tuple(r) for r in rows] == [(1, "Social Media Policy", "abc", "3.0", "running")]
     assert nudges == 2
+
+
+def test_messages_queued_before_neutral_content_keep_their_blocks(database_url):
+    """0009: a message waiting in the outbox keeps its text and blocks and is sent to Slack as before."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0008")
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO outbox_message (id, created_at, method, channel, text, blocks, purpose, status, attempts, "
+            "next_attempt_at) VALUES (7, '2026-11-30 10:00:00', 'chat.postMessage', 'UMGR', 'Case NCC-1', "
+            "'[{\"type\": \"section\"}]', 'report-case:dm', 'pending', 2, '2026-11-30 10:05:00')"))
+    upgrade(database_url)
+    with engine.connect() as connection:
+        row = connection.execute(text("SELECT id, channel, text, blocks, status, attempts, content, platform "
+                                      "FROM outbox_message")).one()
+    assert tuple(row) == (7, "UMGR", "Case NCC-1", '[{"type": "section"}]', "pending", 2, None, "slack")

@@ -1,0 +1,160 @@
+"""What the bot says, as plain data that names no chat platform.
+
+A workflow describes a message: a plain summary (the notification and fallback text), then blocks of
+content (paragraphs, bulleted lists, small print, buttons) made of plain text with a few kinds of emphasis.
+Nothing here is markup: what people typed is kept as it is, and each platform's renderer
+(`handlers/<platform>/render.py`) escapes it and draws it in its own way (Block Kit mrkdwn for Slack).
+Messages go through the outbox as JSON (`to_json` / `from_json`) and are drawn when they are sent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Emphasised words: a name, a deadline, a button's label."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """A command or literal to type, such as `/policy`."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Icon:
+    """A status mark: "warning", "overdue" or "done" (each platform draws its own)."""
+
+    name: str
+
+
+Inline = Union[str, Strong, Code, Icon]
+Text = tuple[Inline, ...]
+
+
+def text(*parts: Inline) -> Text:
+    return tuple(part for part in parts if part != "")
+
+
+def plain(parts: Text) -> str:
+    """The words alone, for a summary or a platform without emphasis."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, (Strong, Code)):
+            out.append(part.text)
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: Text
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[Text, ...]
+    title: Text | None = None
+
+
+@dataclass(frozen=True)
+class Context:
+    """Small print under the body."""
+
+    text: Text
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button: `id` and `value` come back to the bot when it is pressed; a `url` opens a page instead."""
+
+    id: str
+    label: str
+    value: str = ""
+    url: str | None = None
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class Actions:
+    actions: tuple[Action, ...]
+    group: str | None = None  # names this row of buttons (Slack's block id)
+
+
+Block = Union[Paragraph, Bullets, Context, Actions]
+
+
+@dataclass(frozen=True)
+class Message:
+    summary: str
+    blocks: tuple[Block, ...] = field(default_factory=tuple)
+
+    def to_json(self) -> str:
+        return json.dumps({"summary": self.summary, "blocks": [_block_json(b) for b in self.blocks]},
+                          ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> "Message":
+        data = json.loads(raw)
+        return cls(summary=str(data["summary"]), blocks=tuple(_block_from(b) for b in data.get("blocks", [])))
+
+
+# ------------------------------------------------------------------------------------------ JSON
+
+_INLINE = {"strong": Strong, "code": Code, "icon": Icon}
+
+
+def _inline_json(part: Inline):
+    if isinstance(part, str):
+        return part
+    kind = {Strong: "strong", Code: "code", Icon: "icon"}[type(part)]
+    return {kind: part.name if isinstance(part, Icon) else part.text}
+
+
+def _inline_from(raw) -> Inline:
+    if isinstance(raw, str):
+        return raw
+    (kind, value), = raw.items()
+    return _INLINE[kind](str(value))
+
+
+def _text_json(parts: Text) -> list:
+    return [_inline_json(part) for part in parts]
+
+
+def _text_from(raw: list) -> Text:
+    return tuple(_inline_from(part) for part in raw)
+
+
+def _block_json(block: Block) -> dict:
+    if isinstance(block, Paragraph):
+        return {"paragraph": _text_json(block.text)}
+    if isinstance(block, Bullets):
+        return {"bullets": [_text_json(item) for item in block.items],
+                "title": _text_json(block.title) if block.title is not None else None}
+    if isinstance(block, Context):
+        return {"context": _text_json(block.text)}
+    return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary}
+                        for a in block.actions], "group": block.group}
+
+
+def _block_from(raw: dict) -> Block:
+    if "paragraph" in raw:
+        return Paragraph(_text_from(raw["paragraph"]))
+    if "bullets" in raw:
+        title = raw.get("title")
+        return Bullets(tuple(_text_from(item) for item in raw["bullets"]),
+                       _text_from(title) if title is not None else None)
+    if "context" in raw:
+        return Context(_text_from(raw["context"]))
+    return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
+                                url=a.get("url"), primary=bool(a.get("primary"))) for a in raw["actions"]),
+                   raw.get("group"))
