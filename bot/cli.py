@@ -199,14 +199,9 @@ def docs(
                           document.owner or "—", str(document.passage_count), str(document.revision),
                           document.indexed_at.strftime("%Y-%m-%d %H:%M"), Path(document.source_path).name)
         console.print(table)
-        from sqlmodel import Session
-
-        from bot.training import waiting_versions
-
-        with Session(engine) as session:
-            for document, campaign in waiting_versions(session):
-                print(f"New version waiting for acknowledgement: {document.title} "
-                      f"{document.version or ''} (policybot acknowledgement start \"{document.title}\")")
+        for title, version in _training().waiting_versions():
+            print(f"New version waiting for acknowledgement: {title} {version or ''} "
+                  f"(policybot acknowledgement start \"{title}\")")
     print(f"Retrieval: {retrieval_description(runtime.settings)}")
 
 

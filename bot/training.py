@@ -412,6 +412,21 @@ class TrainingDesk(Desk):
             session.commit()
             return len(running)
 
+    def is_hr(self, user_id: str) -> bool:
+        """Whether this Slack user is in HR (starting campaigns and acknowledgements is theirs alone)."""
+        with Session(self.engine) as session:
+            return "hr" in staff.roles_of_user(session, user_id)
+
+    def documents_to_acknowledge(self) -> list[str]:
+        """The titles HR can ask staff to acknowledge: every indexed document's current version."""
+        with Session(self.engine) as session:
+            return sorted((d.title for d in current_documents(session).values()), key=str.lower)
+
+    def waiting_versions(self) -> list[tuple[str, str | None]]:
+        """Each document whose new version is waiting for HR to ask staff about it: title and version."""
+        with Session(self.engine) as session:
+            return [(document.title, document.version) for document, _ in waiting_versions(session)]
+
     def my_acknowledgements(self, session: Session, person: StaffMember) -> list[tuple[str, bool]]:
         """Each document HR are asking staff to acknowledge, and whether `person` has."""
         done = set(session.exec(select(PolicyAcknowledgement.document_checksum).where(

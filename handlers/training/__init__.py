@@ -80,12 +80,9 @@ def register(app, services) -> None:
                     choices = directorates(session)
                 client.views_open(trigger_id=trigger_id, view=ui.start_modal(choices))
             elif action_id == ui.ACK_START:
-                with Session(services.engine) as session:
-                    if "hr" not in staff.roles_of_user(session, user_id):
-                        raise TrainingError("Only HR can ask staff to acknowledge a document.")
-                    from knowledge.indexer import list_documents
-
-                titles = sorted({d.title for d in list_documents(services.engine)}, key=str.lower)
+                if not desk().is_hr(user_id):
+                    raise TrainingError("Only HR can ask staff to acknowledge a document.")
+                titles = desk().documents_to_acknowledge()
                 if not titles:
                     raise TrainingError("No documents are indexed yet (policybot index).")
                 client.views_open(trigger_id=trigger_id, view=ui.acknowledgement_start_modal(titles))
@@ -143,14 +140,10 @@ def register(app, services) -> None:
     app.view(ui.START_VIEW)(start_submitted)
     registry.views.add(ui.START_VIEW)
 
-    def is_hr(user_id: str) -> bool:
-        with Session(services.engine) as session:
-            return "hr" in staff.roles_of_user(session, user_id)
-
     def acknowledgement_chosen(ack, body, view):
         """First step: the document chosen; the answer is the count of who will be asked, to confirm."""
         user_id = body["user"]["id"]
-        if not is_hr(user_id):
+        if not desk().is_hr(user_id):
             ack(response_action="errors", errors={"document": "Only HR can ask staff to acknowledge a document."})
             return
         chosen = (view["state"]["values"].get("document") or {}).get("value") or {}
@@ -171,7 +164,7 @@ def register(app, services) -> None:
     def acknowledgement_confirmed(ack, body, view):
         user_id = body["user"]["id"]
         ack()  # the confirmation has no field to show an error against: the outcome comes by DM
-        if not is_hr(user_id):
+        if not desk().is_hr(user_id):
             services.defer(services.notify, user_id, "Nothing was started: only HR can ask staff to acknowledge "
                                                      "a document.")
             return

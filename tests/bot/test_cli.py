@@ -329,6 +329,14 @@ def test_acknowledgement_is_started_by_hr_after_seeing_who_will_be_asked(tmp_pat
     assert "Social Media Policy" in listed.stdout and "asking" in listed.stdout and f"0/{count.group(2)}" in listed.stdout
     again = run("acknowledgement", "start", "Social Media Policy", "--yes")
     assert again.returncode == 1 and "already being asked" in again.stderr
+    changed = tmp_path / "v2" / "social-media-policy.txt"
+    changed.parent.mkdir()
+    changed.write_text(POLICY_FILE.read_text(encoding="utf-8").replace("Facebook, Twitter", "Facebook, X"),
+                       encoding="utf-8")
+    assert run("index", str(changed.parent)).returncode == 0
+    docs = run("docs")
+    assert 'New version waiting for acknowledgement: Social Media Policy' in docs.stdout, docs.stdout
+    assert "paused" in run("acknowledgement", "list").stdout
     stopped = run("acknowledgement", "stop", "Social Media Policy")
     assert "no longer asked" in stopped.stdout
     assert "ended" in run("acknowledgement", "list").stdout
