@@ -245,7 +245,7 @@ class AccountDesk(Desk):
                    purpose: str = "account-thread") -> int:
         channel, thread_ts = self._thread(session, request)
         return self.enqueue(session, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, purpose=purpose,
-                       ref_type="account_request", ref_id=request.id).id
+                            ref_type="account_request", ref_id=request.id).id
 
     def _refresh(self, session: Session, request: AccountRequest) -> list[int]:
         """Bring the request message (and any director's decision message) up to date in place."""
@@ -263,8 +263,8 @@ class AccountDesk(Desk):
                     ui.request_text(request)
             if row.status == "sent" and row.sent_ts:
                 ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
-                                   ts=row.sent_ts, text=text, blocks=blocks, purpose="account-update",
-                                   ref_type="account_request", ref_id=request.id).id)
+                                        ts=row.sent_ts, text=text, blocks=blocks, purpose="account-update",
+                                        ref_type="account_request", ref_id=request.id).id)
             elif row.status == "pending":
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                 .where(OutboxMessage.status == "pending")
@@ -273,7 +273,7 @@ class AccountDesk(Desk):
 
     def _tell_requester(self, session: Session, request: AccountRequest, text: str, blocks=None) -> int:
         return self.enqueue(session, channel=request.requester_user_id, text=text, blocks=blocks,
-                       purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
+                            purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
 
     def _schedule(self, request: AccountRequest, now: datetime) -> None:
         request.status_changed_at = now
@@ -306,7 +306,7 @@ class AccountDesk(Desk):
             session.flush()
             blocks, text = self._request_message(session, request)
             ids = [self.enqueue(session, channel=self.settings.comms_channel, text=text, blocks=blocks,
-                           purpose="account-request", ref_type="account_request", ref_id=request.id).id]
+                                purpose="account-request", ref_type="account_request", ref_id=request.id).id]
             ids.append(self._tell_requester(session, request, ui.receipt_text(request)))
             session.commit()
         return request, ids
@@ -629,8 +629,8 @@ class AccountDesk(Desk):
                     reminded += 1
                 else:
                     ids.append(self.enqueue(session, channel=self.settings.comms_channel,
-                                       text=ui.overdue_text(request, waiting_on, 2 * days), purpose="account-flag",
-                                       ref_type="account_request", ref_id=request.id).id)
+                                            text=ui.overdue_text(request, waiting_on, 2 * days), purpose="account-flag",
+                                            ref_type="account_request", ref_id=request.id).id)
                     self._event(session, request, None, "flagged to Comms", waiting_on)
                     flagged += 1
                 session.commit()
@@ -667,7 +667,7 @@ class AccountDesk(Desk):
                 account = session.get(RegisteredAccount, account_id)
                 for user_id in [u for u in account.staff_user_ids.split(",") if u]:
                     ids.append(self.enqueue(session, channel=user_id, text=ui.review_text(account), purpose="account-review",
-                                       ref_type="registered_account", ref_id=account.id).id)
+                                            ref_type="registered_account", ref_id=account.id).id)
                 self._event(session, None, None, "review reminder sent", str(review_due), account=account)
                 session.commit()
                 reminded += 1
@@ -684,8 +684,8 @@ class AccountDesk(Desk):
                     continue
                 account = session.get(RegisteredAccount, account_id)
                 ids.append(self.enqueue(session, channel=self.settings.comms_channel, text=ui.leavers_text(account),
-                                   blocks=ui.leavers_blocks(account), purpose="account-leavers",
-                                   ref_type="registered_account", ref_id=account.id).id)
+                                        blocks=ui.leavers_blocks(account), purpose="account-leavers",
+                                        ref_type="registered_account", ref_id=account.id).id)
                 self._event(session, None, None, "flagged: named staff have left", account=account)
                 session.commit()
                 flagged += 1

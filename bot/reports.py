@@ -299,13 +299,13 @@ class CaseDesk(Desk):
         if target.kind == "user":
             blocks, text = self._case_message(session, report, private=True, header=header)
             ids.append(self.enqueue(session, channel=target.target, text=text, blocks=blocks, purpose="report-case:dm",
-                               ref_type="report", ref_id=report.id).id)
+                                    ref_type="report", ref_id=report.id).id)
             return ids
         channel = self.settings.team_channel(target.target)
         if channel:
             blocks, text = self._case_message(session, report, private=not report.confidential, header=header)
             ids.append(self.enqueue(session, channel=channel, text=text, blocks=blocks, purpose="report-case:channel",
-                               ref_type="report", ref_id=report.id).id)
+                                    ref_type="report", ref_id=report.id).id)
             return ids
         sent = False
         for person in staff.with_role(session, target.target):
@@ -313,7 +313,7 @@ class CaseDesk(Desk):
             if user_id:
                 blocks, text = self._case_message(session, report, private=True, header=header)
                 ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
-                                   ref_type="report", ref_id=report.id).id)
+                                        ref_type="report", ref_id=report.id).id)
                 sent = True
         if not sent:
             ids += self._alert_admins(session, f"{report.reference} should go to {TEAM_NAMES.get(target.target)}, "
@@ -334,14 +334,14 @@ class CaseDesk(Desk):
         for person in staff.with_role(session, "admin"):
             if person.slack_user_id:
                 ids.append(self.enqueue(session, channel=person.slack_user_id, text=f":warning: {text}",
-                                   purpose="admin-alert", **ref).id)
+                                        purpose="admin-alert", **ref).id)
         return ids
 
     def _tell_reporter(self, session: Session, report: Report, text: str) -> list[int]:
         if not report.reporter_user_id:
             return []
         return [self.enqueue(session, channel=report.reporter_user_id, text=text, purpose="report-update",
-                        ref_type="report", ref_id=report.id).id]
+                             ref_type="report", ref_id=report.id).id]
 
     def _refresh_case_messages(self, session: Session, report: Report) -> list[int]:
         """Bring every copy of the case message up to date: sent ones by chat.update, queued ones in place."""
@@ -354,8 +354,8 @@ class CaseDesk(Desk):
             blocks, text = self._case_message(session, report, private=private)
             if row.status == "sent" and row.sent_ts:
                 ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
-                                   ts=row.sent_ts, text=text, blocks=blocks, purpose="report-case-update",
-                                   ref_type="report", ref_id=report.id).id)
+                                        ts=row.sent_ts, text=text, blocks=blocks, purpose="report-case-update",
+                                        ref_type="report", ref_id=report.id).id)
             elif row.status == "pending":  # not sent yet: it goes out up to date
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                 .where(OutboxMessage.status == "pending")
@@ -608,8 +608,8 @@ class CaseDesk(Desk):
                                 .where(OutboxMessage.ref_id == report.id)
                                 .where(OutboxMessage.purpose.in_(["report-case:dm", "report-case:channel"]))).all():
             ids.append(self.enqueue(session, channel=row.sent_channel or row.channel, text=text,
-                               thread_ts=row.sent_ts if row.status == "sent" else None, purpose="report-reminder",
-                               ref_type="report", ref_id=report.id).id)
+                                    thread_ts=row.sent_ts if row.status == "sent" else None, purpose="report-reminder",
+                                    ref_type="report", ref_id=report.id).id)
         session.add(ReportEvent(report_id=report.id, at=self.clock(), action="reminder sent"))
         return ids
 
@@ -660,7 +660,7 @@ class CaseDesk(Desk):
         for user_id in recipients:
             blocks, text = self._case_message(session, report, private=True, header=header)
             ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
-                               ref_type="report", ref_id=report.id).id)
+                                    ref_type="report", ref_id=report.id).id)
         if target is None and not recipients:
             ids += self._alert_admins(session, f"{report.reference} is unacknowledged and there is nobody "
                                                "further to escalate it to.", report)
