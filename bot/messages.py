@@ -35,7 +35,28 @@ class Icon:
     name: str
 
 
-Inline = Union[str, Strong, Code, Icon]
+@dataclass(frozen=True)
+class Mention:
+    """A person, by their id on the platform the message goes to (notified where the platform does so)."""
+
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Link:
+    url: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """Text someone typed, shown up to `limit` characters (the renderer cuts it after escaping, with "…")."""
+
+    text: str
+    limit: int
+
+
+Inline = Union[str, Strong, Code, Icon, Mention, Link, Excerpt]
 Text = tuple[Inline, ...]
 
 
@@ -51,6 +72,12 @@ def plain(parts: Text) -> str:
             out.append(part)
         elif isinstance(part, (Strong, Code)):
             out.append(part.text)
+        elif isinstance(part, Excerpt):
+            out.append(part.text if len(part.text) <= part.limit else part.text[:part.limit - 1] + "…")
+        elif isinstance(part, Link):
+            out.append(part.label)
+        elif isinstance(part, Mention):
+            out.append(f"@{part.user_id}")
     return "".join(out)
 
 
@@ -67,9 +94,35 @@ class Bullets:
 
 @dataclass(frozen=True)
 class Context:
-    """Small print under the body."""
+    """Small print under the body; `tail`: when it is too long, its end is kept (a history's latest steps)."""
 
     text: Text
+    tail: bool = False
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What someone wrote, quoted as they wrote it, under an optional heading."""
+
+    text: str
+    heading: Text | None = None
+
+
+@dataclass(frozen=True)
+class Fields:
+    """Labelled facts, one a line ("Where: Facebook")."""
+
+    rows: tuple[tuple[str, Text], ...]
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """A question asked before a button's press counts."""
+
+    title: str
+    text: str
+    confirm: str
+    deny: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +134,7 @@ class Action:
     value: str = ""
     url: str | None = None
     primary: bool = False
+    confirm: Confirm | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +143,7 @@ class Actions:
     group: str | None = None  # names this row of buttons (Slack's block id)
 
 
-Block = Union[Paragraph, Bullets, Context, Actions]
+Block = Union[Paragraph, Bullets, Context, Quote, Fields, Actions]
 
 
 @dataclass(frozen=True)
@@ -109,21 +163,36 @@ class Message:
 
 # ------------------------------------------------------------------------------------------ JSON
 
-_INLINE = {"strong": Strong, "code": Code, "icon": Icon}
-
-
 def _inline_json(part: Inline):
     if isinstance(part, str):
         return part
-    kind = {Strong: "strong", Code: "code", Icon: "icon"}[type(part)]
-    return {kind: part.name if isinstance(part, Icon) else part.text}
+    if isinstance(part, Strong):
+        return {"strong": part.text}
+    if isinstance(part, Code):
+        return {"code": part.text}
+    if isinstance(part, Icon):
+        return {"icon": part.name}
+    if isinstance(part, Mention):
+        return {"mention": part.user_id}
+    if isinstance(part, Link):
+        return {"link": part.url, "label": part.label}
+    return {"excerpt": part.text, "limit": part.limit}
 
 
 def _inline_from(raw) -> Inline:
     if isinstance(raw, str):
         return raw
-    (kind, value), = raw.items()
-    return _INLINE[kind](str(value))
+    if "strong" in raw:
+        return Strong(str(raw["strong"]))
+    if "code" in raw:
+        return Code(str(raw["code"]))
+    if "icon" in raw:
+        return Icon(str(raw["icon"]))
+    if "mention" in raw:
+        return Mention(str(raw["mention"]))
+    if "link" in raw:
+        return Link(str(raw["link"]), str(raw["label"]))
+    return Excerpt(str(raw["excerpt"]), int(raw["limit"]))
 
 
 def _text_json(parts: Text) -> list:
@@ -141,9 +210,14 @@ def _block_json(block: Block) -> dict:
         return {"bullets": [_text_json(item) for item in block.items],
                 "title": _text_json(block.title) if block.title is not None else None}
     if isinstance(block, Context):
-        return {"context": _text_json(block.text)}
-    return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary}
-                        for a in block.actions], "group": block.group}
+        return {"context": _text_json(block.text), "tail": block.tail}
+    if isinstance(block, Quote):
+        return {"quote": block.text, "heading": _text_json(block.heading) if block.heading is not None else None}
+    if isinstance(block, Fields):
+        return {"fields": [[label, _text_json(value)] for label, value in block.rows]}
+    return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary,
+                         "confirm": vars(a.confirm) if a.confirm else None} for a in block.actions],
+            "group": block.group}
 
 
 def _block_from(raw: dict) -> Block:
@@ -154,7 +228,13 @@ def _block_from(raw: dict) -> Block:
         return Bullets(tuple(_text_from(item) for item in raw["bullets"]),
                        _text_from(title) if title is not None else None)
     if "context" in raw:
-        return Context(_text_from(raw["context"]))
+        return Context(_text_from(raw["context"]), bool(raw.get("tail")))
+    if "quote" in raw:
+        heading = raw.get("heading")
+        return Quote(str(raw["quote"]), _text_from(heading) if heading is not None else None)
+    if "fields" in raw:
+        return Fields(tuple((str(label), _text_from(value)) for label, value in raw["fields"]))
     return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
-                                url=a.get("url"), primary=bool(a.get("primary"))) for a in raw["actions"]),
-                   raw.get("group"))
+                                url=a.get("url"), primary=bool(a.get("primary")),
+                                confirm=Confirm(**a["confirm"]) if a.get("confirm") else None)
+                         for a in raw["actions"]), raw.get("group"))

@@ -41,15 +41,20 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def enqueue(session: Session, *, channel: str, text: str, blocks: list | None = None, method: str = "chat.postMessage",
+def enqueue(session: Session, *, channel: str, text: str = "", blocks: list | None = None, method: str = "chat.postMessage",
             thread_ts: str | None = None, ts: str | None = None, user: str | None = None, purpose: str = "",
             ref_type: str | None = None, ref_id: int | None = None,
-            response_url: str | None = None, at: datetime | None = None) -> OutboxMessage:
+            response_url: str | None = None, at: datetime | None = None, content=None,
+            platform: str = "slack") -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; it is sent once the caller commits. With
     method "respond", it is the private reply at a slash command's `response_url`. `at` is the workflow's
-    own clock (queued and first due then); the real time when not given."""
+    own clock (queued and first due then); the real time when not given. `content` is a platform-neutral
+    message (bot.messages.Message), drawn for the platform when it is sent; `text` is then its summary."""
     now = at or utcnow()
+    if content is not None:
+        text, blocks = content.summary, None
     message = OutboxMessage(channel=channel, text=text, blocks=json.dumps(blocks) if blocks is not None else None,
+                            content=content.to_json() if content is not None else None, platform=platform,
                             method=method, thread_ts=thread_ts, ts=ts, user=user, purpose=purpose,
                             ref_type=ref_type, ref_id=ref_id, response_url=response_url, created_at=now,
                             next_attempt_at=now)

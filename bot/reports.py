@@ -17,7 +17,6 @@ nobody else learns anything about it, not even that it exists.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,29 +28,13 @@ from sqlmodel import Session, select
 
 from bot import staff
 from bot.desk import Desk
+from bot import report_messages as say
 from bot.references import next_reference
+from bot.report_terms import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS, TEAM_NAMES  # noqa: F401 (used by handlers)
 from storage.models import OutboxMessage, Report, ReportAssignment, ReportEvent, utcnow
 
 log = logging.getLogger(__name__)
 
-KINDS = {
-    "misuse": "Misuse of social media by a colleague",
-    "reputational": "Reputational issue about the council online",
-    "safeguarding": "Safeguarding concern",
-    "security": "Phishing, hacked or fake account",
-}
-PLATFORMS = ("Facebook", "X (Twitter)", "Instagram", "LinkedIn", "YouTube", "TikTok", "WhatsApp", "Nextdoor",
-             "Threads", "Bluesky", "Reddit", "Other")
-OUTCOMES = {
-    "advice": "Advice given",
-    "action_taken": "Action taken",
-    "referred": "Referred to another process",
-    "no_action": "No further action needed",
-    "not_upheld": "Concern not upheld",
-}
-STATUS_LABELS = {"submitted": "Received", "open": "Waiting for the handler", "acknowledged": "Being handled",
-                 "closed": "Closed"}
-TEAM_NAMES = staff.ROLE_NAMES
 PREFIX = "SMR"
 MAX_DESCRIPTION = 3000
 MAX_FIELD = 500
@@ -281,39 +264,37 @@ class CaseDesk(Desk):
                             .order_by(ReportEvent.id)).all()
         return [(_aware(e.at), e.actor, e.action, e.detail) for e in rows]
 
-    def _assigned(self, session: Session, report: Report) -> list[str]:
-        from handlers.reports.blocks import team_label
+    def _assigned(self, session: Session, report: Report) -> list:
+        return [say.handler(a.kind, a.target) for a in assignments(session, report.id)]
 
-        return [team_label(a.kind, a.target) for a in assignments(session, report.id)]
+    def case_message(self, session: Session, report: Report, *, private: bool, header=None) -> say.Message:
+        """The case as its handlers see it (`private`: with the reporter's name), platform-neutral."""
+        return say.case_message(report, show_reporter=private, assigned=self._assigned(session, report),
+                                events=self._events(session, report), header=header, zone=self.zone)
 
-    def _case_message(self, session: Session, report: Report, *, private: bool, header: str | None = None):
-        from handlers.reports import blocks as ui
+    def _queue_case(self, session: Session, report: Report, channel: str, purpose: str, *, private: bool,
+                    header=None) -> int:
+        message = self.case_message(session, report, private=private, header=header)
+        return self.enqueue(session, channel=channel, content=message, purpose=purpose, ref_type="report",
+                            ref_id=report.id).id
 
-        return ui.case_blocks(report, show_reporter=private, assigned=self._assigned(session, report),
-                              events=self._events(session, report), header=header, zone=self.zone), \
-            ui.case_text(report)
-
-    def _post_case(self, session: Session, report: Report, target: Target, header: str | None = None) -> list[int]:
+    def _post_case(self, session: Session, report: Report, target: Target, header=None) -> list[int]:
         """Send the case to a person (DM) or a team (its channel, else a DM to each member)."""
         ids: list[int] = []
         if target.kind == "user":
-            blocks, text = self._case_message(session, report, private=True, header=header)
-            ids.append(self.enqueue(session, channel=target.target, text=text, blocks=blocks, purpose="report-case:dm",
-                                    ref_type="report", ref_id=report.id).id)
+            ids.append(self._queue_case(session, report, target.target, "report-case:dm", private=True,
+                                        header=header))
             return ids
         channel = self.settings.team_channel(target.target)
         if channel:
-            blocks, text = self._case_message(session, report, private=not report.confidential, header=header)
-            ids.append(self.enqueue(session, channel=channel, text=text, blocks=blocks, purpose="report-case:channel",
-                                    ref_type="report", ref_id=report.id).id)
+            ids.append(self._queue_case(session, report, channel, "report-case:channel",
+                                        private=not report.confidential, header=header))
             return ids
         sent = False
         for person in staff.with_role(session, target.target):
             user_id = self.directory.slack_id(person, session)
             if user_id:
-                blocks, text = self._case_message(session, report, private=True, header=header)
-                ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
-                                        ref_type="report", ref_id=report.id).id)
+                ids.append(self._queue_case(session, report, user_id, "report-case:dm", private=True, header=header))
                 sent = True
         if not sent:
             ids += self._alert_admins(session, f"{report.reference} should go to {TEAM_NAMES.get(target.target)}, "
@@ -351,15 +332,15 @@ class CaseDesk(Desk):
                             .where(OutboxMessage.purpose.in_(["report-case:dm", "report-case:channel"]))).all()
         for row in rows:
             private = row.purpose == "report-case:dm" or not report.confidential
-            blocks, text = self._case_message(session, report, private=private)
+            message = self.case_message(session, report, private=private)
             if row.status == "sent" and row.sent_ts:
                 ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
-                                        ts=row.sent_ts, text=text, blocks=blocks, purpose="report-case-update",
+                                        ts=row.sent_ts, content=message, purpose="report-case-update",
                                         ref_type="report", ref_id=report.id).id)
             elif row.status == "pending":  # not sent yet: it goes out up to date
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                 .where(OutboxMessage.status == "pending")
-                                .values(text=text, blocks=json.dumps(blocks)))
+                                .values(text=message.summary, blocks=None, content=message.to_json()))
         return ids
 
     def ack_hours(self, report: Report) -> float:
@@ -514,7 +495,7 @@ class CaseDesk(Desk):
             session.flush()
             ids = self._refresh_case_messages(session, report)
             ids += self._post_case(session, report, Target("role", team, "referred"),
-                                   header=f"Referred to {name} by <@{user_id}>")
+                                   header=say.text(f"Referred to {name} by ", say.Mention(user_id)))
             ids += self._tell_reporter(session, report, f"Your report *{report.reference}* has been passed to "
                                                         f"{name} as well.")
             session.commit()
@@ -633,8 +614,8 @@ class CaseDesk(Desk):
             elif not any(a.kind == "role" and a.target == "hr" for a in current):
                 target = Target("role", "hr", "escalated: no manager left in the chain")
         ids: list[int] = []
-        header = (f":arrow_up: *Escalated to you:* nobody has acknowledged this case within "
-                  f"{2 * self.ack_hours(report):g} working hours.")
+        header = say.text(say.Icon("escalated"), " ", say.Strong("Escalated to you:"), " nobody has acknowledged "
+                          f"this case within {2 * self.ack_hours(report):g} working hours.")
         recipients: list[str] = []
         if target is not None:
             from handlers.reports.blocks import team_label
@@ -658,9 +639,7 @@ class CaseDesk(Desk):
         if target is not None:
             ids += self._post_case(session, report, target, header=header)
         for user_id in recipients:
-            blocks, text = self._case_message(session, report, private=True, header=header)
-            ids.append(self.enqueue(session, channel=user_id, text=text, blocks=blocks, purpose="report-case:dm",
-                                    ref_type="report", ref_id=report.id).id)
+            ids.append(self._queue_case(session, report, user_id, "report-case:dm", private=True, header=header))
         if target is None and not recipients:
             ids += self._alert_admins(session, f"{report.reference} is unacknowledged and there is nobody "
                                                "further to escalate it to.", report)

@@ -4,47 +4,33 @@ modal, receipts and status views. Everything a person typed is escaped."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, CheckboxesElement, ConfirmObject, ContextBlock,
+from slack_sdk.models.blocks import (CheckboxesElement, ContextBlock,
                                      DatePickerElement, DividerBlock, HeaderBlock, InputBlock, MarkdownTextObject,
                                      Option, PlainTextInputElement, PlainTextObject, RadioButtonsElement,
                                      SectionBlock, StaticSelectElement, UserMultiSelectElement)
 from slack_sdk.models.views import View
 
+# The case message is platform-neutral (bot.report_messages, drawn by handlers.slack.render); its buttons'
+# ids are the bot's own.
+from bot.report_messages import (ACK, CASE_ACTIONS, CLOSE, DISPLAY_ZONE, REFER_HR, REFER_LEGAL,  # noqa: F401
+                                 SHOW_REPORTER, case_message, case_summary, when)
 from bot.reports import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS, TEAM_NAMES
-from handlers.text import clip, escape, quote, split_text
+from handlers.slack.render import render
+from handlers.text import escape, quote, split_text
 from storage.models import Report
 
 # Callback and action ids
 REPORT_VIEW = "report_submit"
 CLOSE_VIEW = "report_close"
 SHORTCUT = "report_message"
-ACK = "report_acknowledge"
-REFER_HR = "report_refer_hr"
-REFER_LEGAL = "report_refer_legal"
-CLOSE = "report_close_open"
-SHOW_REPORTER = "report_show_reporter"
-CASE_ACTIONS = (ACK, REFER_HR, REFER_LEGAL, CLOSE, SHOW_REPORTER)
 
 # Block ids in the report modal, one per field (errors are keyed by them)
 FIELD_BLOCKS = {"kind": "kind", "platform": "platform", "link": "link", "description": "description",
                 "happened_on": "happened_on", "involved_users": "involved_users", "involved_text": "involved_text",
                 "urgency": "urgency", "confidential": "confidential"}
-DISPLAY_ZONE = ZoneInfo("Europe/London")
-
-
-def when(moment: datetime | None, zone: ZoneInfo = DISPLAY_ZONE) -> str:
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        from datetime import timezone
-
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
-
-
 def _option(value: str, label: str) -> Option:
     return Option(value=value, label=label[:75])
 
@@ -147,86 +133,14 @@ def close_modal(report: Report) -> dict:
 
 # ------------------------------------------------------------------------------------------ case message
 
-def _people(user_ids: str) -> str:
-    return ", ".join(f"<@{escape(u)}>" for u in user_ids.split(",") if u)
+def case_blocks(report: Report, *, show_reporter: bool, assigned: list, events: list[tuple] = (),
+                header=None, zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:
+    """The case message (bot.report_messages) drawn as Block Kit, for a handler's `/report status`."""
+    return render(case_message(report, show_reporter=show_reporter, assigned=assigned, events=events,
+                               header=header, zone=zone))[1]
 
 
-def case_blocks(report: Report, *, show_reporter: bool, assigned: list[str], events: list[tuple] = (),
-                header: str | None = None, zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:
-    """The message handlers see (in a DM or a team channel), updated in place as the case moves on.
-    `assigned` describes who handles it; `events` are (when, actor, action, detail) for the history line."""
-    if report.anonymised_at is not None:
-        return [SectionBlock(text=MarkdownTextObject(text=(
-            f"*{report.reference}* · {escape(KINDS.get(report.kind, report.kind))} · closed "
-            f"{when(report.closed_at, zone)}\n_Details removed under the retention policy._"))).to_dict()]
-    flag = ":rotating_light: *URGENT* · " if report.urgent else ""
-    title = f"{flag}*{report.reference}* · {escape(KINDS.get(report.kind, report.kind))}"
-    lines = [title]
-    if header:
-        lines.insert(0, header)
-    details = []
-    if report.platform:
-        details.append(f"*Where:* {escape(report.platform)}")
-    if report.link:
-        details.append(f"*Link:* {clip(report.link, 600)}")
-    if report.happened_on:
-        details.append(f"*When:* {report.happened_on.strftime('%a %d %b %Y')}")
-    involved = _people(report.involved_users)
-    if report.involved_text:
-        involved = ", ".join(part for part in (involved, clip(report.involved_text, 1500)) if part)
-    if involved:
-        details.append(f"*Involved:* {involved}")
-    if show_reporter:
-        details.append(f"*Reported by:* <@{escape(report.reporter_user_id)}>"
-                       + (" (asked for their name to be shown only to case handlers)" if report.confidential else ""))
-    else:
-        details.append("*Reported by:* shown only to the people handling this case")
-    details.append(f"*Reported:* {when(report.created_at, zone)}")
-    blocks = [SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))]
-    blocks += [SectionBlock(text=MarkdownTextObject(text=piece))
-               for piece in split_text("*What happened*\n" + quote(report.description))]
-    if report.source_permalink:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"Reported from a Slack message: <{report.source_permalink}|open it>")]))
-    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text("\n".join(details))]
-    status = STATUS_LABELS.get(report.status, report.status)
-    state = f"*Status:* {status}"
-    if report.acknowledged_at and report.status != "closed":
-        state += f" · acknowledged by <@{escape(report.acknowledged_by or '')}> {when(report.acknowledged_at, zone)}"
-    if report.status == "closed":
-        state += (f" · {escape(OUTCOMES.get(report.outcome or '', report.outcome or ''))} · closed by "
-                  f"<@{escape(report.closed_by or '')}> {when(report.closed_at, zone)}")
-    state += f"\n*Handled by:* {', '.join(assigned) or '—'}"
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=state)))
-    if events:
-        def shown(actor):  # the reporter's own steps do not name them where they are hidden
-            return actor and (show_reporter or actor != report.reporter_user_id)
-
-        history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if shown(actor) else "")
-                            + (f" · {escape(detail)}" if detail else "") for at, actor, action, detail in events[-8:])
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=split_text(history)[-1])]))
-    if report.status != "closed":
-        value = str(report.id)
-        buttons = []
-        if report.status in ("open", "submitted"):
-            buttons.append(ButtonElement(text="Acknowledge", action_id=ACK, value=value, style="primary"))
-        buttons += [
-            ButtonElement(text="Refer to HR", action_id=REFER_HR, value=value),
-            ButtonElement(text="Refer to Legal", action_id=REFER_LEGAL, value=value),
-            ButtonElement(text="Close…", action_id=CLOSE, value=value),
-        ]
-        if not show_reporter:
-            buttons.append(ButtonElement(text="Show reporter", action_id=SHOW_REPORTER, value=value,
-                                         confirm=ConfirmObject(title="Show the reporter?", text=(
-                                             "The reporter's name is shown only to you, and the viewing is "
-                                             "recorded on the case."), confirm="Show me", deny="Cancel")))
-        blocks.append(ActionsBlock(block_id=f"case_{report.id}", elements=buttons))
-    return [block.to_dict() for block in blocks]
-
-
-def case_text(report: Report) -> str:
-    urgent = "URGENT " if report.urgent else ""
-    return f"{urgent}{report.reference}: {KINDS.get(report.kind, report.kind)} ({STATUS_LABELS.get(report.status)})"
+case_text = case_summary
 
 
 # -------------------------------------------------------------------------------- reporter-facing messages

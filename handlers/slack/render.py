@@ -3,12 +3,15 @@ text split or shortened at Block Kit's limits after escaping."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ConfirmObject, ContextBlock, MarkdownTextObject,
+                                     SectionBlock)
 
-from bot.messages import Actions, Bullets, Code, Context, Icon, Message, Paragraph, Strong, Text
-from handlers.text import SECTION_LIMIT, escape, split_text
+from bot.messages import (Actions, Bullets, Code, Context, Excerpt, Fields, Icon, Link, Mention, Message, Paragraph,
+                          Quote, Strong, Text)
+from handlers.text import SECTION_LIMIT, clip, escape, quote, split_text
 
-ICONS = {"warning": ":warning:", "overdue": ":red_circle:", "done": ":white_check_mark:"}
+ICONS = {"warning": ":warning:", "overdue": ":red_circle:", "done": ":white_check_mark:",
+         "urgent": ":rotating_light:", "escalated": ":arrow_up:"}
 BUTTON_LABEL_LIMIT, BUTTON_VALUE_LIMIT, BUTTONS_PER_ROW = 75, 2000, 25
 TEXT_LIMIT = 3000  # the notification text shown where blocks are not
 
@@ -24,6 +27,12 @@ def mrkdwn(parts: Text) -> str:
             out.append(f"`{escape(part.text)}`")
         elif isinstance(part, Icon):
             out.append(ICONS.get(part.name, ""))
+        elif isinstance(part, Mention):
+            out.append(f"<@{escape(part.user_id)}>")
+        elif isinstance(part, Link):
+            out.append(f"<{escape(part.url).replace('|', '%7C')}|{escape(part.label).replace('|', '/')}>")
+        elif isinstance(part, Excerpt):
+            out.append(clip(part.text, part.limit))
     return "".join(out)
 
 
@@ -42,12 +51,21 @@ def render(message: Message) -> tuple[str, list[dict]]:
             head = [mrkdwn(block.title)] if block.title is not None else []
             blocks += _sections("\n".join(head + lines))
         elif isinstance(block, Context):
+            pieces = split_text(mrkdwn(block.text), SECTION_LIMIT) or [" "]
             blocks.append(ContextBlock(elements=[MarkdownTextObject(
-                text=split_text(mrkdwn(block.text), SECTION_LIMIT)[0] if block.text else " ")]).to_dict())
+                text=pieces[-1] if block.tail else pieces[0])]).to_dict())
+        elif isinstance(block, Quote):
+            head = f"{mrkdwn(block.heading)}\n" if block.heading is not None else ""
+            blocks += _sections(head + quote(block.text))
+        elif isinstance(block, Fields):
+            blocks += _sections("\n".join(f"*{escape(label)}:* {mrkdwn(value)}" for label, value in block.rows))
         elif isinstance(block, Actions):
             buttons = [ButtonElement(text=action.label[:BUTTON_LABEL_LIMIT], action_id=action.id,
                                      value=action.value[:BUTTON_VALUE_LIMIT] or None, url=action.url or None,
-                                     style="primary" if action.primary else None)
+                                     style="primary" if action.primary else None,
+                                     confirm=ConfirmObject(title=action.confirm.title, text=action.confirm.text,
+                                                           confirm=action.confirm.confirm, deny=action.confirm.deny)
+                                     if action.confirm else None)
                        for action in block.actions[:BUTTONS_PER_ROW]]
             blocks.append(ActionsBlock(block_id=block.group, elements=buttons).to_dict())
     summary = escape(message.summary)

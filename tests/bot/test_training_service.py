@@ -7,76 +7,28 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot import training_messages as say
 from bot.messages import Action, Actions, Bullets, Message, Paragraph, Strong, plain
-from bot.services import Services
-from bot.settings import load_settings
-from bot.staff import import_staff
-from knowledge.indexer import index_paths
-from storage.models import OutboxMessage, StaffMember
-from tests.conftest import POLICY_FILE
-from tests.support.directory import PEOPLE, staff_csv
+from storage.models import StaffMember
+from tests.support.directory import PEOPLE
+from tests.support.services import SLACK_ID, buttons, council_services
 
 MONDAY_10AM = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)
-SLACK_ID = {email: user_id for email, *_, user_id in PEOPLE}
-
-
-class RecordingSender:
-    """Stands in for the outbox's delivery: records what the workflow queued, sends nothing."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.ids: list[int] = []
-
-    def deliver(self, ids):
-        self.ids += list(ids)
-
-    def messages(self) -> list[tuple[str, Message]]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(self.ids or [0]))
-                                .order_by(OutboxMessage.id)).all()
-        return [(row.channel, Message.from_json(row.content)) for row in rows]
-
-    def to(self, user_id: str) -> list[Message]:
-        return [message for channel, message in self.messages() if channel == user_id]
-
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture
 def desk(engine, tmp_path):
-    index_paths(engine, [POLICY_FILE])
     people = [list(p) for p in PEOPLE]
     people[3][1] = "Sam <!channel> Staff"  # a name as typed in the directory, markup and all
-    assert import_staff(engine, staff_csv(tmp_path / "staff.csv", [tuple(p) for p in people])).applied
-    with Session(engine) as session:
-        for email, user_id in SLACK_ID.items():
-            session.execute(update(StaffMember).where(StaffMember.email == email)
-                            .values(slack_user_id=user_id, slack_checked_at=MONDAY_10AM))
-        session.commit()
-    url = engine.url.render_as_string(hide_password=False)
-    services = Services(load_settings(database_url=url, embeddings="none"), clock=Clock(MONDAY_10AM))
-    services.__dict__["outbox"] = RecordingSender(engine)  # a cached property: the recording sender instead
-    return services.training
+    return council_services(engine, tmp_path, MONDAY_10AM, [tuple(p) for p in people]).training
 
 
 def start_training(desk, **kwargs):
     options = {"name": "Awareness 2026", "url": "https://learning.example.gov.uk/42", "due": date(2026, 12, 18),
                "directorate": "Place", "created_by": "UHR"} | kwargs
     return desk.start(**options)
-
-
-def buttons(message: Message) -> dict[str, str]:
-    return {a.id: a.value for block in message.blocks if isinstance(block, Actions) for a in block.actions}
 
 
 def test_a_campaign_nudges_everyone_it_covers_with_the_training_buttons(desk):

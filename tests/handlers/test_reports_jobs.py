@@ -220,21 +220,21 @@ def test_a_manager_who_has_left_loses_access_to_their_cases(council):
 
 
 def test_a_case_that_cannot_be_processed_never_stops_the_others(council, monkeypatch):
-    from handlers.reports import blocks as ui
+    from bot import report_messages as say
     from storage.models import ReportEvent as Event
 
     data = ReportInput(kind="misuse", platform="X (Twitter)", link=None, description="Abusive replies.",
                        happened_on=None)
     broken = reports.submit(council.services.engine, data, reporter_user_id="USAM", clock=council.clock)
     fine = reports.submit(council.services.engine, data, reporter_user_id="USAM", clock=council.clock)
-    real = ui.case_blocks
+    real = say.case_message
 
-    def case_blocks(report, **kwargs):
+    def case_message(report, **kwargs):
         if report.id == broken.id:
             raise ValueError("this case cannot be shown")
         return real(report, **kwargs)
 
-    monkeypatch.setattr(ui, "case_blocks", case_blocks)
+    monkeypatch.setattr(say, "case_message", case_message)
     council.clock.now += timedelta(minutes=2)
     run_job(council.services, "report-reminders")
     run_job(council.services, "report-reminders")  # tried again; the admins are told once
