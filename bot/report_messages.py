@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from bot.messages import (Action, Actions, Confirm, Context, Excerpt, Fields, Icon, Inline, Link, Mention,  # noqa: F401
-                          Message, Paragraph, Quote, Strong, Text, text)
+from bot.messages import (Action, Actions, Code, Confirm, Context, Excerpt, Fields, Icon, Inline, Link,  # noqa: F401
+                          Mention, Message, Paragraph, Quote, Strong, Text, plain, text)
 from bot.report_terms import KINDS, OUTCOMES, STATUS_LABELS, TEAM_NAMES
 from storage.models import Report
 
@@ -113,3 +113,37 @@ def case_message(report: Report, *, show_reporter: bool, assigned: list[Inline],
                 "the case.", "Show me", "Cancel")))
         blocks.append(Actions(tuple(buttons), group=f"case_{report.id}"))
     return Message(summary=case_summary(report), blocks=tuple(blocks))
+
+
+def update_for_reporter(*parts: Inline) -> Message:
+    """A short message to the person who reported (received, acknowledged, passed on, closed)."""
+    body = text(*parts)
+    return Message(summary=plain(body), blocks=(Paragraph(body),))
+
+
+def receipt(report: Report, routed_to: Text) -> Message:
+    return update_for_reporter(
+        "Thank you. Your report ", Strong(report.reference), f" ({KINDS[report.kind]}) has been received.\n",
+        *routed_to, "\nI'll message you when its status changes; ", Code(f"/report status {report.reference}"),
+        " shows it at any time.", "\nIf anyone is in immediate danger, call 999." if report.kind == "safeguarding"
+        else "")
+
+
+def route_description(handlers: list[Inline]) -> Text:
+    """Where a case has gone, in the reporter's words ("It has gone to your line manager.")."""
+    if not handlers:
+        return text("It is being passed to the right people now.")
+    return text("It has gone to ", *_joined(list(dict.fromkeys(handlers)), " and "), ".")
+
+
+def reminder(report: Report, reported: str, hours: float) -> Message:
+    body = text(Icon("reminder"), " ", Strong(report.reference), f" has not been acknowledged yet (reported "
+                f"{reported}). Please acknowledge it, or refer it on. It will be escalated after another {hours:g} "
+                "working hours.")
+    return Message(summary=plain(body).strip(), blocks=(Paragraph(body),))
+
+
+def admin_alert(words: str) -> Message:
+    """A problem for the bot's operators (routing that found nobody, a case that could not be processed)."""
+    body = text(Icon("warning"), " ", words)
+    return Message(summary=words, blocks=(Paragraph(body),))

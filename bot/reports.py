@@ -309,19 +309,20 @@ class CaseDesk(Desk):
             session.add(ReportEvent(report_id=report.id, at=self.clock(), action="admins alerted", detail=text))
         channel = self.settings.admin_channel
         ref = {"ref_type": "report", "ref_id": report.id} if report is not None else {}
+        alert = say.admin_alert(text)
         if channel:
-            return [self.enqueue(session, channel=channel, text=f":warning: {text}", purpose="admin-alert", **ref).id]
+            return [self.enqueue(session, channel=channel, content=alert, purpose="admin-alert", **ref).id]
         ids = []
         for person in staff.with_role(session, "admin"):
             if person.slack_user_id:
-                ids.append(self.enqueue(session, channel=person.slack_user_id, text=f":warning: {text}",
+                ids.append(self.enqueue(session, channel=person.slack_user_id, content=alert,
                                         purpose="admin-alert", **ref).id)
         return ids
 
-    def _tell_reporter(self, session: Session, report: Report, text: str) -> list[int]:
+    def _tell_reporter(self, session: Session, report: Report, message: say.Message) -> list[int]:
         if not report.reporter_user_id:
             return []
-        return [self.enqueue(session, channel=report.reporter_user_id, text=text, purpose="report-update",
+        return [self.enqueue(session, channel=report.reporter_user_id, content=message, purpose="report-update",
                              ref_type="report", ref_id=report.id).id]
 
     def _refresh_case_messages(self, session: Session, report: Report) -> list[int]:
@@ -347,14 +348,18 @@ class CaseDesk(Desk):
         """Working hours a case may wait for acknowledgement: half as long when it is urgent."""
         return self.settings.report_ack_hours / (2 if report.urgent else 1)
 
-    def describe_route(self, session: Session, report: Report) -> str:
-        from handlers.reports.blocks import team_label
+    def describe_route(self, session: Session, report: Report) -> say.Text:
+        """Where the case has gone, for its reporter (a team by name; a manager by their part, not by name)."""
+        return say.route_description([
+            TEAM_NAMES.get(a.target, a.target) if a.kind == "role" else "your line manager"
+            if a.reason == "line manager" else "a senior manager" for a in assignments(session, report.id)])
 
-        names = [team_label(a.kind, a.target) if a.kind == "role" else "your line manager"
-                 if a.reason == "line manager" else "a senior manager" for a in assignments(session, report.id)]
-        if not names:
-            return "It is being passed to the right people now."
-        return "It has gone to " + " and ".join(dict.fromkeys(names)) + "."
+    def _handler_name(self, session: Session, kind: str, target: str) -> str:
+        """A handler as the case history names them: a team, or a person by their directory name."""
+        if kind != "user":
+            return TEAM_NAMES.get(target, target)
+        person = staff.by_slack_id(session, target)
+        return person.name if person is not None else target
 
     # --------------------------------------------------------------------------------------- routing
 
@@ -392,16 +397,12 @@ class CaseDesk(Desk):
             report.escalation_level = level
             report.next_reminder_at = self.settings.working_time.add(now, self.ack_hours(report))
             session.add(report)
-            from handlers.reports.blocks import team_label
-
             session.add(ReportEvent(report_id=report.id, at=now, action="sent to handlers", detail="; ".join(
-                [f"{team_label(t.kind, t.target)} ({t.reason})" for t in targets] + notes)))
+                [f"{self._handler_name(session, t.kind, t.target)} ({t.reason})" for t in targets] + notes)))
             session.flush()
             for target in targets:
                 ids += self._post_case(session, report, target)
-            from handlers.reports.blocks import receipt_text
-
-            ids += self._tell_reporter(session, report, receipt_text(report, self.describe_route(session, report)))
+            ids += self._tell_reporter(session, report, say.receipt(report, self.describe_route(session, report)))
             session.commit()
         return ids
 
@@ -462,9 +463,9 @@ class CaseDesk(Desk):
             session.add(ReportEvent(report_id=report.id, at=now, actor=user_id, action="acknowledged"))
             session.flush()
             ids = self._refresh_case_messages(session, report)
-            who = "" if report.confidential else f" by <@{user_id}>"
-            ids += self._tell_reporter(session, report, f"Your report *{report.reference}* has been "
-                                                        f"acknowledged{who} and is being handled.")
+            who = () if report.confidential else (" by ", say.Mention(user_id))
+            ids += self._tell_reporter(session, report, say.update_for_reporter(
+                "Your report ", say.Strong(report.reference), " has been acknowledged", *who, " and is being handled."))
             session.commit()
         return Outcome(f"You've acknowledged {report.reference}. The reporter has been told.", ids, True)
 
@@ -496,8 +497,8 @@ class CaseDesk(Desk):
             ids = self._refresh_case_messages(session, report)
             ids += self._post_case(session, report, Target("role", team, "referred"),
                                    header=say.text(f"Referred to {name} by ", say.Mention(user_id)))
-            ids += self._tell_reporter(session, report, f"Your report *{report.reference}* has been passed to "
-                                                        f"{name} as well.")
+            ids += self._tell_reporter(session, report, say.update_for_reporter(
+                "Your report ", say.Strong(report.reference), f" has been passed to {name} as well."))
             session.commit()
         return Outcome(f"{report.reference} has been referred to {name}.", ids, True)
 
@@ -520,8 +521,9 @@ class CaseDesk(Desk):
                                     detail=OUTCOMES[outcome]))
             session.flush()
             ids = self._refresh_case_messages(session, report)
-            ids += self._tell_reporter(session, report, f"Your report *{report.reference}* has been closed: "
-                                                        f"{OUTCOMES[outcome]}. Thank you for raising it.")
+            ids += self._tell_reporter(session, report, say.update_for_reporter(
+                "Your report ", say.Strong(report.reference), f" has been closed: {OUTCOMES[outcome]}. Thank you "
+                "for raising it."))
             session.commit()
         return Outcome(f"{report.reference} is closed ({OUTCOMES[outcome]}).", ids, True)
 
@@ -582,13 +584,12 @@ class CaseDesk(Desk):
     def _remind(self, session: Session, report: Report) -> list[int]:
         hours = self.ack_hours(report)
         reported = _aware(report.created_at).astimezone(self.zone).strftime("%a %d %b, %H:%M")
-        text = (f":alarm_clock: *{report.reference}* has not been acknowledged yet (reported {reported}). "
-                f"Please acknowledge it, or refer it on. It will be escalated after another {hours:g} working hours.")
+        message = say.reminder(report, reported, hours)
         ids: list[int] = []
         for row in session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "report")
                                 .where(OutboxMessage.ref_id == report.id)
                                 .where(OutboxMessage.purpose.in_(["report-case:dm", "report-case:channel"]))).all():
-            ids.append(self.enqueue(session, channel=row.sent_channel or row.channel, text=text,
+            ids.append(self.enqueue(session, channel=row.sent_channel or row.channel, content=message,
                                     thread_ts=row.sent_ts if row.status == "sent" else None, purpose="report-reminder",
                                     ref_type="report", ref_id=report.id).id)
         session.add(ReportEvent(report_id=report.id, at=self.clock(), action="reminder sent"))
@@ -618,12 +619,10 @@ class CaseDesk(Desk):
                           f"this case within {2 * self.ack_hours(report):g} working hours.")
         recipients: list[str] = []
         if target is not None:
-            from handlers.reports.blocks import team_label
-
             session.add(ReportAssignment(report_id=report.id, kind=target.kind, target=target.target,
                                          reason=target.reason, assigned_at=now))
             session.add(report)
-            detail = "; ".join([team_label(target.kind, target.target)] + notes)
+            detail = "; ".join([self._handler_name(session, target.kind, target.target)] + notes)
         else:
             # Team cases (and chains with nobody left): each member of the teams is told directly.
             for assignment in current:
@@ -632,7 +631,8 @@ class CaseDesk(Desk):
                         user_id = self.directory.slack_id(person, session)
                         if user_id and user_id not in recipients:
                             recipients.append(user_id)
-            detail = ", ".join(f"<@{user_id}>" for user_id in recipients) or "nobody further to escalate to"
+            detail = ", ".join(self._handler_name(session, "user", user_id) for user_id in recipients) \
+                or "nobody further to escalate to"
         session.add(ReportEvent(report_id=report.id, at=now, action="escalated", detail=detail))
         session.flush()
         ids += self._refresh_case_messages(session, report)  # before the new messages, which carry a header

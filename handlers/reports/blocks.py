@@ -17,7 +17,7 @@ from slack_sdk.models.views import View
 # ids are the bot's own.
 from bot.report_messages import (ACK, CASE_ACTIONS, CLOSE, DISPLAY_ZONE, REFER_HR, REFER_LEGAL,  # noqa: F401
                                  SHOW_REPORTER, case_message, case_summary, when)
-from bot.reports import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS, TEAM_NAMES
+from bot.reports import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS
 from handlers.slack.render import render
 from handlers.text import escape, quote, split_text
 from storage.models import Report
@@ -145,13 +145,6 @@ case_text = case_summary
 
 # -------------------------------------------------------------------------------- reporter-facing messages
 
-def receipt_text(report: Report, routed_to: str) -> str:
-    return (f"Thank you. Your report *{report.reference}* ({escape(KINDS[report.kind])}) has been received.\n"
-            f"{routed_to}\nI'll message you when its status changes; `/report status {report.reference}` shows "
-            "it at any time." + ("\nIf anyone is in immediate danger, call 999." if report.kind == "safeguarding"
-                                 else ""))
-
-
 def reporter_status_blocks(report: Report, events: list[tuple], zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:
     lines = [f"*{report.reference}* · {escape(KINDS.get(report.kind, report.kind))}",
              f"*Status:* {STATUS_LABELS.get(report.status, report.status)}",
@@ -184,10 +177,6 @@ def help_text() -> str:
             "Misuse of social media goes to your line manager (para 22); reputational issues to "
             "Communications and Marketing (para 30); safeguarding concerns to the safeguarding team too "
             "(para 16). If anyone is in immediate danger, call 999.")
-
-
-def team_label(kind: str, target: str) -> str:
-    return f"<@{escape(target)}>" if kind == "user" else TEAM_NAMES.get(target, target)
 
 
 def home_case_lines(cases: list[Report], zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:

@@ -11,7 +11,7 @@ from bot.messages import (Actions, Bullets, Code, Context, Excerpt, Fields, Icon
 from handlers.text import SECTION_LIMIT, clip, escape, quote, split_text
 
 ICONS = {"warning": ":warning:", "overdue": ":red_circle:", "done": ":white_check_mark:",
-         "urgent": ":rotating_light:", "escalated": ":arrow_up:"}
+         "urgent": ":rotating_light:", "escalated": ":arrow_up:", "reminder": ":alarm_clock:"}
 BUTTON_LABEL_LIMIT, BUTTON_VALUE_LIMIT, BUTTONS_PER_ROW = 75, 2000, 25
 TEXT_LIMIT = 3000  # the notification text shown where blocks are not
 

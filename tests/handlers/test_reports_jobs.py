@@ -67,7 +67,7 @@ def test_an_unacknowledged_case_is_reminded_then_escalated_in_working_hours(coun
     assert "Escalated to you" in director_dm.text and report.reference in director_dm.text
     assert council.fake.calls_to("chat.update"), "the manager's copy shows the escalation"
     escalated = [e for e in council.rows(ReportEvent) if e.action == "escalated"]
-    assert len(escalated) == 1 and "UDIR" in escalated[0].detail
+    assert len(escalated) == 1 and escalated[0].detail == "Dana Director"  # named in the case history
 
     # The director acknowledges: no more reminders.
     council.action(rq.block_action("report_acknowledge", str(report.id), user="UDIR", channel="DUDIR"))

@@ -42,10 +42,6 @@ class RecordingSender:
     def to(self, channel: str) -> list[Message]:
         return [message for to, message in self.messages() if to == channel]
 
-    def texts_to(self, channel: str) -> list[str]:
-        """Plain-text messages (not yet neutral) queued for `channel`."""
-        return [row.text for row in self.rows() if row.channel == channel and not row.content]
-
 
 class Clock:
     def __init__(self, now: datetime):
