@@ -12,7 +12,6 @@ Every change is committed together with the messages it causes (the outbox), and
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -24,23 +23,14 @@ from sqlmodel import Session, select
 
 from bot import staff
 from bot.desk import Desk
+from bot import account_messages as say
+from bot.account_terms import ACCOUNT_STATUS, FINAL, PLATFORMS, STATUS_LABELS  # noqa: F401 (used by handlers)
 from bot.references import next_reference
 from storage.models import AccountEvent, AccountRequest, OutboxMessage, RegisteredAccount
 
 log = logging.getLogger(__name__)
 
 PREFIX = "SMA"
-PLATFORMS = ("Facebook", "X (Twitter)", "Instagram", "LinkedIn", "YouTube", "TikTok", "Flickr", "Nextdoor", "Other")
-STATUS_LABELS = {
-    "comms_review": "With Communications and Marketing for review",
-    "more_info": "Waiting for more information from the requester",
-    "director_review": "With the Corporate Director for a decision",
-    "approved": "Approved",
-    "declined": "Declined by Communications and Marketing",
-    "rejected": "Rejected by the Corporate Director",
-}
-FINAL = {"approved", "declined", "rejected"}
-ACCOUNT_STATUS = {"active": "Active", "suspended": "Suspended", "closed": "Closed"}
 MAX_TEXT = 3000
 
 
@@ -222,11 +212,8 @@ class AccountDesk(Desk):
                                  at=self.clock(), actor=actor, action=action, detail=detail))
 
     def _request_message(self, session: Session, request: AccountRequest):
-        from handlers.accounts import blocks as ui
-
         account = session.exec(select(RegisteredAccount).where(RegisteredAccount.request_id == request.id)).first()
-        return ui.request_blocks(request, self._events(session, request), account, zone=self.zone), \
-            ui.request_text(request)
+        return say.request_message(request, self._events(session, request), account, zone=self.zone)
 
     def _thread(self, session: Session, request: AccountRequest) -> tuple[str | None, str | None]:
         """The channel and ts of the request message, once Slack has it."""
@@ -241,39 +228,41 @@ class AccountDesk(Desk):
             return request.channel_id, request.thread_ts
         return row.channel if row is not None else self.settings.comms_channel, None
 
-    def _in_thread(self, session: Session, request: AccountRequest, text: str, blocks=None,
+    def _in_thread(self, session: Session, request: AccountRequest, message: say.Message,
                    purpose: str = "account-thread") -> int:
         channel, thread_ts = self._thread(session, request)
-        return self.enqueue(session, channel=channel, thread_ts=thread_ts, text=text, blocks=blocks, purpose=purpose,
+        return self.enqueue(session, channel=channel, thread_ts=thread_ts, content=message, purpose=purpose,
                             ref_type="account_request", ref_id=request.id).id
 
     def _refresh(self, session: Session, request: AccountRequest) -> list[int]:
         """Bring the request message (and any director's decision message) up to date in place."""
-        from handlers.accounts import blocks as ui
-
         ids: list[int] = []
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "account_request")
                             .where(OutboxMessage.ref_id == request.id)
                             .where(OutboxMessage.purpose.in_(["account-request", "account-director"]))).all()
         for row in rows:
             if row.purpose == "account-request":
-                blocks, text = self._request_message(session, request)
+                message = self._request_message(session, request)
             else:
-                blocks, text = ui.director_blocks(request, json.loads(row.blocks or "[]"), zone=self.zone), \
-                    ui.request_text(request)
+                message = say.director_message(request, zone=self.zone)
             if row.status == "sent" and row.sent_ts:
                 ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
-                                        ts=row.sent_ts, text=text, blocks=blocks, purpose="account-update",
+                                        ts=row.sent_ts, content=message, purpose="account-update",
                                         ref_type="account_request", ref_id=request.id).id)
             elif row.status == "pending":
                 session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
                                 .where(OutboxMessage.status == "pending")
-                                .values(text=text, blocks=json.dumps(blocks)))
+                                .values(text=message.summary, blocks=None, content=message.to_json()))
         return ids
 
-    def _tell_requester(self, session: Session, request: AccountRequest, text: str, blocks=None) -> int:
-        return self.enqueue(session, channel=request.requester_user_id, text=text, blocks=blocks,
+    def _tell_requester(self, session: Session, request: AccountRequest, message: say.Message) -> int:
+        return self.enqueue(session, channel=request.requester_user_id, content=message,
                             purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
+
+    def _name(self, session: Session, user_id: str | None) -> str:
+        """A person as the request's history names them: their directory name."""
+        person = staff.by_slack_id(session, user_id) if user_id else None
+        return person.name if person is not None else (user_id or "")
 
     def _schedule(self, request: AccountRequest, now: datetime) -> None:
         request.status_changed_at = now
@@ -287,7 +276,6 @@ class AccountDesk(Desk):
         if not self.settings.comms_channel:
             raise AccountError("Account requests need a Communications and Marketing channel "
                                "(POLICYBOT_COMMS_CHANNEL); ask the bot's administrator to set one.")
-        from handlers.accounts import blocks as ui
 
         now = self.clock()
         with Session(self.engine, expire_on_commit=False) as session:
@@ -304,10 +292,10 @@ class AccountDesk(Desk):
             session.flush()
             self._event(session, request, requester, "requested")
             session.flush()
-            blocks, text = self._request_message(session, request)
-            ids = [self.enqueue(session, channel=self.settings.comms_channel, text=text, blocks=blocks,
+            ids = [self.enqueue(session, channel=self.settings.comms_channel,
+                                content=self._request_message(session, request),
                                 purpose="account-request", ref_type="account_request", ref_id=request.id).id]
-            ids.append(self._tell_requester(session, request, ui.receipt_text(request)))
+            ids.append(self._tell_requester(session, request, say.receipt(request)))
             session.commit()
         return request, ids
 
@@ -354,7 +342,6 @@ class AccountDesk(Desk):
     # ------------------------------------------------------------------------------- Comms' decisions
 
     def recommend(self, request_id: int, version: int | None, user_id: str) -> Outcome:
-        from handlers.accounts import blocks as ui
 
         self.identify(user_id)
         now = self.clock()
@@ -380,16 +367,15 @@ class AccountDesk(Desk):
             self._event(session, request, user_id, "recommended to director", f"<@{director_id}>")
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, ui.director_text(request),
-                                       ui.director_blocks(request, None, zone=self.zone), purpose="account-director"))
-            ids.append(self._tell_requester(session, request, f"Communications and Marketing have recommended "
-                                                              f"*{request.reference}* to the Corporate Director "
-                                                              f"for {request.directorate}, who will decide it."))
+            ids.append(self._in_thread(session, request, say.director_message(request, zone=self.zone),
+                                       purpose="account-director"))
+            ids.append(self._tell_requester(session, request, say.note(
+                "Communications and Marketing have recommended ", say.Strong(request.reference), " to the Corporate "
+                f"Director for {request.directorate}, who will decide it.")))
             session.commit()
         return Outcome(f"{request.reference} is recommended to <@{director_id}>.", ids, True)
 
     def ask_for_information(self, request_id: int, version: int | None, user_id: str, question: str) -> Outcome:
-        from handlers.accounts import blocks as ui
 
         question = (question or "").strip()
         if not question:
@@ -407,14 +393,13 @@ class AccountDesk(Desk):
             self._event(session, request, user_id, "asked for more information", question[:MAX_TEXT])
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, ui.question_text(request, user_id, question)))
-            ids.append(self._tell_requester(session, request, ui.question_text(request, user_id, question),
-                                            ui.question_blocks(request, user_id, question)))
+            ids.append(self._in_thread(session, request, say.question(request, user_id, question, answerable=False)))
+            ids.append(self._tell_requester(session, request, say.question(request, user_id, question,
+                                                                           answerable=True)))
             session.commit()
         return Outcome(f"Your question has been sent to <@{request.requester_user_id}>.", ids, True)
 
     def answer(self, request_id: int, user_id: str, text: str, in_thread: bool = False) -> Outcome:
-        from handlers.accounts import blocks as ui
 
         text = (text or "").strip()
         if not text:
@@ -433,11 +418,11 @@ class AccountDesk(Desk):
             session.flush()
             ids = self._refresh(session, request)
             if in_thread:  # already there for everyone to read: just say it was taken as the answer
-                ids.append(self._in_thread(session, request, f"Recorded as <@{user_id}>'s answer; "
-                                                             f"{request.reference} is back with Communications "
-                                                             "and Marketing."))
+                ids.append(self._in_thread(session, request, say.note(
+                    "Recorded as ", say.Mention(user_id), f"'s answer; {request.reference} is back with "
+                    "Communications and Marketing.")))
             else:
-                ids.append(self._in_thread(session, request, ui.answer_text(request, text)))
+                ids.append(self._in_thread(session, request, say.answer(request, text)))
             session.commit()
         return Outcome(f"Thanks: your answer is with Communications and Marketing ({request.reference}).", ids, True)
 
@@ -480,7 +465,6 @@ class AccountDesk(Desk):
 
     def _final(self, request_id: int, version: int | None, user_id: str, reason: str | None, *, by: str,
                approve: bool = False) -> Outcome:
-        from handlers.accounts import blocks as ui
 
         reason = (reason or "").strip() or None
         if not approve and not reason:
@@ -523,8 +507,8 @@ class AccountDesk(Desk):
             self._event(session, request, user_id, status, reason)
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, ui.decision_text(request), ui.decision_blocks(request, account)))
-            ids.append(self._tell_requester(session, request, ui.requester_decision_text(request)))
+            ids.append(self._in_thread(session, request, say.decision(request, account)))
+            ids.append(self._tell_requester(session, request, say.requester_decision(request)))
             session.commit()
         return Outcome(f"{request.reference} is {STATUS_LABELS[status].lower()}.", ids, True)
 
@@ -599,7 +583,6 @@ class AccountDesk(Desk):
         """`approval-reminders`: a request waiting on Comms or the director for POLICYBOT_APPROVAL_REMIND_DAYS
         working days gets a reminder in its thread; after twice that it is flagged to the Comms channel.
         Each step is claimed (step n → n+1 on the same version) in the transaction that queues its message."""
-        from handlers.accounts import blocks as ui
 
         now = self.clock()
         with Session(self.engine) as session:
@@ -620,18 +603,21 @@ class AccountDesk(Desk):
                     session.rollback()
                     continue
                 request = session.get(AccountRequest, request_id)
-                waiting_on = f"<@{request.director_user_id}>" if request.status == "director_review" \
+                director = request.status == "director_review"
+                waiting_on = say.Mention(request.director_user_id or "") if director \
+                    else "Communications and Marketing"
+                waiting_name = self._name(session, request.director_user_id) if director \
                     else "Communications and Marketing"
                 if step == 0:
-                    ids.append(self._in_thread(session, request, ui.reminder_text(request, waiting_on, days),
+                    ids.append(self._in_thread(session, request, say.reminder(request, waiting_on, days),
                                                purpose="account-reminder"))
-                    self._event(session, request, None, "reminder sent", waiting_on)
+                    self._event(session, request, None, "reminder sent", waiting_name)
                     reminded += 1
                 else:
                     ids.append(self.enqueue(session, channel=self.settings.comms_channel,
-                                            text=ui.overdue_text(request, waiting_on, 2 * days), purpose="account-flag",
+                                            content=say.overdue(request, waiting_on, 2 * days), purpose="account-flag",
                                             ref_type="account_request", ref_id=request.id).id)
-                    self._event(session, request, None, "flagged to Comms", waiting_on)
+                    self._event(session, request, None, "flagged to Comms", waiting_name)
                     flagged += 1
                 session.commit()
         return reminded, flagged, ids
@@ -639,7 +625,6 @@ class AccountDesk(Desk):
     def run_reviews(self) -> tuple[int, int, list[int]]:
         """`account-reviews`: a month before an account's review date its named staff are reminded; an account
         whose named staff have all left is flagged to Comms. Each is claimed before its message is queued."""
-        from handlers.accounts import blocks as ui
 
         now = self.clock()
         today = now.astimezone(self.zone).date()
@@ -666,8 +651,9 @@ class AccountDesk(Desk):
                     continue
                 account = session.get(RegisteredAccount, account_id)
                 for user_id in [u for u in account.staff_user_ids.split(",") if u]:
-                    ids.append(self.enqueue(session, channel=user_id, text=ui.review_text(account), purpose="account-review",
-                                            ref_type="registered_account", ref_id=account.id).id)
+                    ids.append(self.enqueue(session, channel=user_id, content=say.review(account),
+                                            purpose="account-review", ref_type="registered_account",
+                                            ref_id=account.id).id)
                 self._event(session, None, None, "review reminder sent", str(review_due), account=account)
                 session.commit()
                 reminded += 1
@@ -683,9 +669,9 @@ class AccountDesk(Desk):
                     session.rollback()
                     continue
                 account = session.get(RegisteredAccount, account_id)
-                ids.append(self.enqueue(session, channel=self.settings.comms_channel, text=ui.leavers_text(account),
-                                        blocks=ui.leavers_blocks(account), purpose="account-leavers",
-                                        ref_type="registered_account", ref_id=account.id).id)
+                ids.append(self.enqueue(session, channel=self.settings.comms_channel, content=say.leavers(account),
+                                        purpose="account-leavers", ref_type="registered_account",
+                                        ref_id=account.id).id)
                 self._event(session, None, None, "flagged: named staff have left", account=account)
                 session.commit()
                 flagged += 1

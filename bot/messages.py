@@ -135,6 +135,7 @@ class Action:
     url: str | None = None
     primary: bool = False
     confirm: Confirm | None = None
+    danger: bool = False  # a button that refuses or ends something
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,8 @@ def _block_json(block: Block) -> dict:
     if isinstance(block, Fields):
         return {"fields": [[label, _text_json(value)] for label, value in block.rows]}
     return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary,
-                         "confirm": vars(a.confirm) if a.confirm else None} for a in block.actions],
+                         "danger": a.danger, "confirm": vars(a.confirm) if a.confirm else None}
+                        for a in block.actions],
             "group": block.group}
 
 
@@ -235,6 +237,6 @@ def _block_from(raw: dict) -> Block:
     if "fields" in raw:
         return Fields(tuple((str(label), _text_from(value)) for label, value in raw["fields"]))
     return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
-                                url=a.get("url"), primary=bool(a.get("primary")),
+                                url=a.get("url"), primary=bool(a.get("primary")), danger=bool(a.get("danger")),
                                 confirm=Confirm(**a["confirm"]) if a.get("confirm") else None)
                          for a in raw["actions"]), raw.get("group"))

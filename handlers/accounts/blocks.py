@@ -1,4 +1,5 @@
-"""Block Kit for account requests and the register, as pure functions. Everything a person typed is escaped."""
+"""Block Kit for what only Slack shows of account requests and the register: the forms, the register lookup and
+status lines, as pure functions. Everything a person typed is escaped."""
 
 from __future__ import annotations
 
@@ -6,33 +7,24 @@ import json
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, CheckboxesElement, ContextBlock, DatePickerElement,
+from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, CheckboxesElement, DatePickerElement,
                                      InputBlock, MarkdownTextObject, Option, PlainTextInputElement, SectionBlock,
                                      StaticSelectElement, UserMultiSelectElement)
 from slack_sdk.models.views import View
 
+# The request, decision and register messages are platform-neutral (bot.account_messages, drawn by
+# handlers.slack.render); their buttons' ids are the bot's own.
+from bot.account_messages import (ADD_DETAILS, ANSWER, APPROVE, CLOSE, DECLINE, EDIT, MORE_INFO,  # noqa: F401
+                                  REACTIVATE, RECOMMEND, REGISTER_ACTIONS, REJECT, REQUEST_ACTIONS, SHOWN, SUSPEND,
+                                  versioned, when)
 from bot.accounts import ACCOUNT_STATUS, PLATFORMS, STATUS_LABELS
-from handlers.reports.blocks import when
-from handlers.text import clip, escape, quote, split_text
+from handlers.text import escape, quote, split_text
 from storage.models import AccountRequest, RegisteredAccount
 
 REQUEST_VIEW = "account_request_submit"
 REASON_VIEW = "account_reason"
 ANSWER_VIEW = "account_answer_submit"
 DETAILS_VIEW = "account_details_submit"
-RECOMMEND = "account_recommend"
-MORE_INFO = "account_more_info"
-DECLINE = "account_decline"
-APPROVE = "account_approve"
-REJECT = "account_reject"
-ANSWER = "account_answer"
-ADD_DETAILS = "account_add_details"
-EDIT = "account_edit"
-SUSPEND = "account_suspend"
-CLOSE = "account_close"
-REACTIVATE = "account_reactivate"
-REQUEST_ACTIONS = (RECOMMEND, MORE_INFO, DECLINE, APPROVE, REJECT, ANSWER)
-REGISTER_ACTIONS = (ADD_DETAILS, EDIT, SUSPEND, CLOSE, REACTIVATE)
 FIELD_BLOCKS = {"platform": "platform", "handle": "handle", "service": "service", "directorate": "directorate",
                 "purpose": "purpose", "business_case": "business_case", "staff": "staff",
                 "monitoring_hours": "monitoring_hours", "training": "training"}
@@ -44,10 +36,6 @@ def _option(value: str, label: str) -> Option:
 
 def _people(user_ids: str) -> str:
     return ", ".join(f"<@{escape(u)}>" for u in user_ids.split(",") if u) or "—"
-
-
-def versioned(request: AccountRequest) -> str:
-    return f"{request.id}:{request.version}"
 
 
 # ------------------------------------------------------------------------------------------- the request
@@ -108,165 +96,6 @@ def read_request(values: dict) -> dict:
         "monitoring_hours": get("monitoring_hours").get("value"),
         "training_confirmed": any(o.get("value") == "yes" for o in get("training").get("selected_options") or []),
     }
-
-
-SHOWN = 2000  # the longest reason shown inside a section, after escaping
-
-
-def request_text(request: AccountRequest) -> str:
-    return (f"{request.reference}: {escape(request.platform)} account {escape(request.handle)} "
-            f"({STATUS_LABELS[request.status]})")
-
-
-def request_blocks(request: AccountRequest, events: list[tuple], account: RegisteredAccount | None,
-                   zone: ZoneInfo) -> list[dict]:
-    """The request message in the Comms channel, updated in place at every step."""
-    head = (f"*{request.reference}* · new *{escape(request.platform)}* account *{escape(request.handle)}*\n"
-            f"*Service:* {escape(request.service)} · *Directorate:* {escape(request.directorate)}\n"
-            f"*Requested by:* <@{escape(request.requester_user_id)}> · {when(request.created_at, zone)}")
-    blocks = [SectionBlock(text=MarkdownTextObject(text=head))]
-    body = (f"*Purpose and audience*\n{quote(request.purpose)}\n*Business case*\n{quote(request.business_case)}\n"
-            f"*Run by:* {_people(request.staff_user_ids)}\n*Monitored:* {escape(request.monitoring_hours)}\n"
-            f"*Training done:* {'yes' if request.training_confirmed else 'no'}")
-    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(body)]
-    state = f"*Status:* {STATUS_LABELS[request.status]}"
-    if request.status == "director_review" and request.director_user_id:
-        state += f" (<@{escape(request.director_user_id)}>)"
-    if request.decided_by:
-        state += f" · by <@{escape(request.decided_by)}> {when(request.decided_at, zone)}"
-    if request.decision_reason:
-        state += f"\n*Reason:* {clip(request.decision_reason, SHOWN)}"
-    if account is not None:
-        where = account.handle or account.url
-        state += (f"\n*Register:* {escape(where)}" if where else
-                  "\n*Register:* entry created; Comms to add the handle or URL once the account exists")
-    blocks += [SectionBlock(text=MarkdownTextObject(text=piece)) for piece in split_text(state)]
-    if events:
-        history = "\n".join(f"{when(at, zone)} · {escape(action)}" + (f" · <@{escape(actor)}>" if actor else "")
-                            for at, actor, action, _ in events[-8:])
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history)]))
-    if request.status == "comms_review":
-        value = versioned(request)
-        blocks.append(ActionsBlock(block_id=f"request_{request.id}", elements=[
-            ButtonElement(text="Recommend to director", action_id=RECOMMEND, value=value, style="primary"),
-            ButtonElement(text="Ask for more information", action_id=MORE_INFO, value=value),
-            ButtonElement(text="Decline", action_id=DECLINE, value=value, style="danger"),
-        ]))
-    elif request.status == "more_info":
-        blocks.append(ActionsBlock(block_id=f"request_{request.id}", elements=[
-            ButtonElement(text="Decline", action_id=DECLINE, value=versioned(request), style="danger")]))
-    elif request.status == "approved" and account is not None and not (account.handle or account.url):
-        blocks.append(ActionsBlock(block_id=f"register_{account.id}", elements=[
-            ButtonElement(text="Add account details", action_id=ADD_DETAILS, value=str(account.id))]))
-    return [block.to_dict() for block in blocks]
-
-
-def director_text(request: AccountRequest) -> str:
-    return (f"<@{request.director_user_id}>: Communications and Marketing recommend {request.reference} "
-            f"({escape(request.platform)} account {escape(request.handle)}) for your approval (para 19).")
-
-
-def director_blocks(request: AccountRequest, previous: list | None, zone: ZoneInfo) -> list[dict]:
-    """The message in the thread asking the director to decide; after the decision it shows the outcome."""
-    lines = (f"<@{escape(request.director_user_id or '')}>: Communications and Marketing "
-             f"(<@{escape(request.recommended_by or '')}>) recommend *{request.reference}*, a new "
-             f"*{escape(request.platform)}* account *{escape(request.handle)}* for {escape(request.service)}, "
-             "for your approval (para 19). Only the Corporate Director for "
-             f"{escape(request.directorate)} (or a named deputy) can decide.")
-    blocks = [SectionBlock(text=MarkdownTextObject(text=lines))]
-    if request.status == "director_review":
-        value = versioned(request)
-        blocks.append(ActionsBlock(block_id=f"decide_{request.id}", elements=[
-            ButtonElement(text="Approve", action_id=APPROVE, value=value, style="primary"),
-            ButtonElement(text="Reject", action_id=REJECT, value=value, style="danger"),
-        ]))
-    else:
-        outcome = STATUS_LABELS[request.status]
-        if request.decided_by:
-            outcome += f" by <@{escape(request.decided_by)}> {when(request.decided_at, zone)}"
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"*Decision:* {outcome}")]))
-    return [block.to_dict() for block in blocks]
-
-
-def receipt_text(request: AccountRequest) -> str:
-    return (f"Thank you. Your request *{request.reference}* for a {escape(request.platform)} account "
-            f"*{escape(request.handle)}* is with Communications and Marketing. They will review it and, if they "
-            f"recommend it, the Corporate Director for {escape(request.directorate)} decides (para 19). "
-            "Please don't open the account until it is approved; I'll message you at each step.")
-
-
-def question_text(request: AccountRequest, asker: str, question: str) -> str:
-    return (f"<@{request.requester_user_id}>: Communications and Marketing (<@{asker}>) need more information "
-            f"about {request.reference}:\n{quote(question)}")
-
-
-def question_blocks(request: AccountRequest, asker: str, question: str) -> list[dict]:
-    return [*[SectionBlock(text=MarkdownTextObject(text=piece)).to_dict()
-              for piece in split_text(question_text(request, asker, question))],
-            ActionsBlock(elements=[ButtonElement(text="Answer", action_id=ANSWER, value=str(request.id),
-                                                 style="primary")]).to_dict()]
-
-
-def answer_text(request: AccountRequest, answer: str) -> str:
-    return f"<@{request.requester_user_id}> answered for {request.reference}:\n{quote(answer)}"
-
-
-def decision_text(request: AccountRequest) -> str:
-    text = f"{request.reference}: {STATUS_LABELS[request.status]} by <@{request.decided_by}>."
-    if request.decision_reason:
-        text += f"\nReason: {escape(request.decision_reason)}"
-    if request.status == "approved":
-        text += ("\nIt is now in the register of authorised accounts (para 28). Communications and Marketing: "
-                 "add the account's handle or URL once it exists.")
-    return text
-
-
-def decision_blocks(request: AccountRequest, account: RegisteredAccount | None) -> list[dict]:
-    blocks = [SectionBlock(text=MarkdownTextObject(text=decision_text(request))).to_dict()]
-    if account is not None:
-        blocks.append(ActionsBlock(elements=[ButtonElement(text="Add account details", action_id=ADD_DETAILS,
-                                                           value=str(account.id))]).to_dict())
-    return blocks
-
-
-def requester_decision_text(request: AccountRequest) -> str:
-    if request.status == "approved":
-        return (f"Good news: *{request.reference}* is approved. Communications and Marketing will set up access "
-                "and add the account to the register; the people running it will be reminded before its yearly "
-                "review.")
-    reason = f"\nReason: {escape(request.decision_reason)}" if request.decision_reason else ""
-    return f"*{request.reference}* was {STATUS_LABELS[request.status].lower()}.{reason}"
-
-
-def reminder_text(request: AccountRequest, waiting_on: str, days: int) -> str:
-    return (f":alarm_clock: {request.reference} has been waiting for {waiting_on} for {days} working days "
-            f"({STATUS_LABELS[request.status].lower()}).")
-
-
-def overdue_text(request: AccountRequest, waiting_on: str, days: int) -> str:
-    return (f":warning: {request.reference} ({escape(request.platform)} account {escape(request.handle)}) has been "
-            f"waiting for {waiting_on} for {days} working days. Please pick it up in its thread.")
-
-
-def review_text(account: RegisteredAccount) -> str:
-    return (f"The authorisation of the council's {escape(account.platform)} account "
-            f"*{escape(account.handle or account.name)}* is due for review on "
-            f"{account.review_due.strftime('%d %B %Y')}. Communications and Marketing will be in touch; if the "
-            "account is no longer needed, or who runs it has changed, tell them now.")
-
-
-def leavers_text(account: RegisteredAccount) -> str:
-    return (f":warning: Everyone named as running the {escape(account.platform)} account "
-            f"*{escape(account.handle or account.name)}* ({escape(account.service)}) has left the council. "
-            "Name new staff, or suspend or close the account.")
-
-
-def leavers_blocks(account: RegisteredAccount) -> list[dict]:
-    return [SectionBlock(text=MarkdownTextObject(text=leavers_text(account))).to_dict(),
-            ActionsBlock(elements=[ButtonElement(text="Edit", action_id=EDIT, value=str(account.id)),
-                                   ButtonElement(text="Suspend", action_id=SUSPEND, value=str(account.id)),
-                                   ButtonElement(text="Close", action_id=CLOSE, value=str(account.id),
-                                                 style="danger")]).to_dict()]
 
 
 # ----------------------------------------------------------------------------------------------- modals

@@ -62,7 +62,7 @@ def render(message: Message) -> tuple[str, list[dict]]:
         elif isinstance(block, Actions):
             buttons = [ButtonElement(text=action.label[:BUTTON_LABEL_LIMIT], action_id=action.id,
                                      value=action.value[:BUTTON_VALUE_LIMIT] or None, url=action.url or None,
-                                     style="primary" if action.primary else None,
+                                     style="primary" if action.primary else "danger" if action.danger else None,
                                      confirm=ConfirmObject(title=action.confirm.title, text=action.confirm.text,
                                                            confirm=action.confirm.confirm, deny=action.confirm.deny)
                                      if action.confirm else None)

@@ -49,17 +49,20 @@ def test_logs_are_json_and_never_carry_tokens_or_message_text():
 
 
 def test_account_request_texts_escape_what_the_requester_typed():
-    from handlers.accounts.blocks import director_text, request_text
+    from bot.account_messages import director_message, request_message
+    from handlers.slack.render import render
     from storage.models import AccountRequest
 
     request = AccountRequest(reference="SMA-2026-0001", platform="<!channel> X", handle="<!here>@Libraries",
                              service="Libraries", directorate="Place", purpose="p", audience="a", business_case="b",
                              named_staff="", monitoring="m", status="comms_review", requester_user_id="U1",
                              director_user_id="UDIR")
-    for text in (request_text(request), director_text(request)):
-        assert "<!channel>" not in text and "<!here>" not in text
-        assert "&lt;!here&gt;@Libraries" in text
-    assert director_text(request).startswith("<@UDIR>")  # the bot's own mention still works
+    for message in (request_message(request, [], None), director_message(request)):
+        text, blocks = render(message)
+        everything = text + json.dumps(blocks)
+        assert "<!channel>" not in everything and "<!here>" not in everything
+        assert "&lt;!here&gt;@Libraries" in everything
+    assert render(director_message(request))[1][0]["text"]["text"].startswith("<@UDIR>")  # the bot's own mention
 
 
 def _texts(blocks: list[dict]) -> list[str]:
@@ -110,7 +113,9 @@ def test_long_reasons_and_questions_fit_the_account_messages():
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
-    from handlers.accounts.blocks import answer_modal, question_blocks, request_blocks
+    from bot.account_messages import question, request_message
+    from handlers.accounts.blocks import answer_modal
+    from handlers.slack.render import render
     from storage.models import AccountRequest
 
     long = "<&>" * 1000  # 3,000 characters typed, 12,000 once escaped
@@ -118,8 +123,8 @@ def test_long_reasons_and_questions_fit_the_account_messages():
                              purpose=long, business_case=long, staff_user_ids="U1,U2", monitoring_hours="m",
                              status="declined", requester_user_id="U1", decision_reason=long, info_question=long,
                              created_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))
-    for blocks in (request_blocks(request, [], None, ZoneInfo("Europe/London")), question_blocks(request, "U2", long),
-                   answer_modal(request)["blocks"]):
+    for blocks in (render(request_message(request, [], None, ZoneInfo("Europe/London")))[1],
+                   render(question(request, "U2", long, answerable=True))[1], answer_modal(request)["blocks"]):
         assert all(len(text) <= 3000 for text in _texts(blocks))
 
 
