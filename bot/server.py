@@ -151,7 +151,7 @@ def serve_http(services, host: str, port: int) -> None:
     # acknowledgement to send is never kept waiting long behind a thread that is answering a question.
     sys.setswitchinterval(0.001)
 
-    from bot.slack import create_app
+    from handlers.slack.app import create_app
 
     from bot.scheduler import build_scheduler
 
@@ -168,7 +168,7 @@ def serve_http(services, host: str, port: int) -> None:
 def serve_socket(services) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    from bot.slack import create_app
+    from handlers.slack.app import create_app
 
     if not services.settings.slack_app_token:
         raise RuntimeError("Socket Mode needs SLACK_APP_TOKEN (an app-level token with connections:write)")

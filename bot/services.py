@@ -37,7 +37,7 @@ class Services:
 
     @cached_property
     def client(self):
-        from bot.slack import make_web_client
+        from handlers.slack.app import make_web_client
 
         return make_web_client(self.settings)
 
@@ -143,6 +143,6 @@ class Services:
 
     def finish_event(self, event_id: str | None) -> None:
         if event_id:
-            from bot.slack import finish_event
+            from handlers.slack.app import finish_event
 
             finish_event(self.engine, event_id, clock=self.clock)

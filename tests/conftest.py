@@ -235,7 +235,7 @@ def slack_bot(slack_settings, fake_slack):
 
     from bot.server import create_web_app, prepare
     from bot.services import Services
-    from bot.slack import create_app
+    from handlers.slack.app import create_app
 
     services = Services(slack_settings)
     prepare(services)

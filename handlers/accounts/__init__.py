@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from bot import accounts
 from bot.accounts import AccountError, RequestInput
-from bot.slack import claim_once
+from handlers.slack.app import claim_once
 from handlers.accounts import blocks as ui
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from bot import reports
 from bot.reports import ReportError, ReportInput
-from bot.slack import claim_once
+from handlers.slack.app import claim_once
 from handlers.reports import blocks as ui
 
 log = logging.getLogger(__name__)

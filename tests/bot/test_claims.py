@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.outbox import Outbox, enqueue
-from bot.slack import claim_event
+from handlers.slack.app import claim_event
 from tests.support.slack_api import FakeSlack
 
 

@@ -7,7 +7,7 @@ import yaml
 
 from bot.services import Services
 from bot.settings import load_settings
-from bot.slack import create_app
+from handlers.slack.app import create_app
 from tests.conftest import ROOT
 
 

@@ -288,7 +288,8 @@ def test_an_event_the_database_cannot_claim_in_time_gets_503_and_its_retry_is_an
     retries) instead of hanging; when the first delivery finishes after all, the retry is not answered again."""
     import threading
 
-    from bot import server, slack
+    from bot import server
+    from handlers.slack import app as slack
 
     real_claim = slack.claim_event
     released = threading.Event()
@@ -323,7 +324,7 @@ def test_slow_generative_answers_show_a_looking_up_message_first(slack_settings,
     """With a model configured the DM first shows "Looking that up…", then that message becomes the answer."""
     from bot.server import prepare
     from bot.services import Services
-    from bot.slack import create_app
+    from handlers.slack.app import create_app
     from tests.support.openai_api import FakeOpenAI
     from tests.support.slack_requests import event_body, signed_headers
 
