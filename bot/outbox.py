@@ -1,11 +1,12 @@
-"""The outbox: every Slack message the bot owes someone, kept until Slack has taken it.
+"""The outbox: every message the bot owes someone, kept until the chat platform has taken it.
 
 A workflow writes its change and its messages in one transaction (`enqueue`), commits, and then asks for
 delivery (`Outbox.deliver`). Each message is claimed before it is sent (pending → sending, a conditional
-UPDATE), so several processes delivering at once never send one twice. A Slack error or rate limit puts
-the message back with exponential backoff; after `MAX_ATTEMPTS` it is marked failed and stays in the
-table for the operators (it is never dropped). A message claimed by a process that died is released
-after `CLAIM_TIMEOUT`.
+UPDATE), so several processes delivering at once never send one twice. It is sent by its platform's sender
+(`handlers/<platform>/sender.py`), which draws a neutral message for the platform and says whether a
+failure is for good; otherwise the message goes back with exponential backoff, and after `MAX_ATTEMPTS` it
+is marked failed and stays in the table for the operators (it is never dropped). A message claimed by a
+process that died is released after `CLAIM_TIMEOUT`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from urllib.error import URLError
+from typing import Protocol
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -30,9 +29,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 CLAIM_TIMEOUT = timedelta(minutes=5)
 CLAIM_CHUNK = 20
-PERMANENT_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "user_not_found", "invalid_blocks",
-                    "msg_too_long", "no_text", "cant_update_message", "message_not_found", "account_inactive",
-                    "user_disabled", "invalid_auth", "not_authed", "missing_scope", "no_renderer"}
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -63,15 +59,22 @@ def enqueue(session: Session, *, channel: str, text: str = "", blocks: list | No
     return message
 
 
-# A post whose answer never came (the client timed out) may have reached the channel all the same. Every post
-# carries its outbox id as message metadata, and before such a post is sent again the channel (or thread) is
-# read back for it, so it is not posted twice.
+# A send whose answer never came may have arrived all the same: its error is recorded with this prefix, and
+# the sender checks before sending it again (Slack reads the channel back for it).
 UNCERTAIN = "uncertain: "
-METADATA_TYPE = "policybot_outbox"
 
 
-class RespondError(SlackClientError):
-    """A response_url that answered a rate limit or a server error: tried again later."""
+class DeliveryError(Exception):
+    """A send that failed: `permanent` (never worth trying again) or not; `uncertain` when it may have arrived."""
+
+    def __init__(self, error: str, *, permanent: bool = False, uncertain: bool = False):
+        super().__init__(error)
+        self.error, self.permanent, self.uncertain = error, permanent, uncertain
+
+
+class Sender(Protocol):
+    def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
+        """Send `message`; the channel and message id it now has. Raises DeliveryError."""
 
 
 @dataclass
@@ -82,15 +85,12 @@ class DeliveryReport:
 
 
 class Outbox:
-    def __init__(self, engine: Engine, client: WebClient, clock=utcnow, alert_targets=None, renderers=None):
+    def __init__(self, engine: Engine, senders: dict[str, Sender], clock=utcnow, alert_targets=None):
         self.engine = engine
-        self.client = client
+        self.senders = dict(senders)  # platform → its sender
         self.clock = clock
-        # platform → render(bot.messages.Message) -> (text, blocks): how neutral messages are drawn when sent
-        self.renderers = dict(renderers or {})
         # alert_targets(session) -> channel or user ids told when a message fails for good (admins)
         self.alert_targets = alert_targets
-        self._dm_channels: dict[str, str] = {}  # user id → DM channel id (conversations.open always gives the same)
 
     def _claim(self, message_ids: list[int]) -> list[OutboxMessage]:
         """Claim those of `message_ids` nobody else has (pending, or claimed by a process that died), in one
@@ -106,78 +106,6 @@ class Outbox:
                 .returning(*table.c)).all()
         claimed = {row.id: OutboxMessage(**row._mapping) for row in rows}
         return [claimed[message_id] for message_id in message_ids if message_id in claimed]
-
-    def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
-        blocks = json.loads(message.blocks) if message.blocks else None
-        if blocks is None and message.content:
-            from bot.messages import Message
-
-            render = self.renderers.get(message.platform or "slack")
-            if render is None:
-                raise SlackApiError(f"no renderer for {message.platform}", {"error": "no_renderer"})
-            text, blocks = render(Message.from_json(message.content))
-            message.text = text
-        channel = message.channel
-        if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
-            user = channel
-            channel = self._dm_channels.get(user) or self.client.conversations_open(users=[user])["channel"]["id"]
-            self._dm_channels[user] = channel
-        if message.method == "respond":
-            return self._respond(message, blocks)
-        if message.method == "chat.update":
-            response = self.client.chat_update(channel=channel, ts=message.ts, text=message.text, blocks=blocks)
-        elif message.method == "chat.postEphemeral":
-            response = self.client.chat_postEphemeral(channel=channel, user=message.user, text=message.text,
-                                                      blocks=blocks, thread_ts=message.thread_ts)
-            return channel, response.get("message_ts")
-        else:
-            if (message.last_error or "").startswith(UNCERTAIN):
-                posted = self._posted_already(channel, message)
-                if posted is not None:
-                    log.info("outbox message had reached Slack before its answer timed out; not sent again",
-                             extra={"outbox_id": message.id})
-                    return channel, posted
-            response = self.client.chat_postMessage(
-                channel=channel, text=message.text, blocks=blocks, thread_ts=message.thread_ts, unfurl_links=False,
-                metadata={"event_type": METADATA_TYPE, "event_payload": {"outbox_id": message.id}})
-        return response.get("channel", channel), response.get("ts")
-
-    def _posted_already(self, channel: str, message: OutboxMessage) -> str | None:
-        """The ts of this outbox message if an earlier attempt posted it after all (read back by its metadata
-        from the channel or thread since it was queued); None if not found or the channel cannot be read."""
-        created = _aware(message.created_at) or self.clock()
-        oldest = f"{(created - timedelta(minutes=5)).timestamp():.6f}"
-        try:
-            if message.thread_ts:
-                response = self.client.conversations_replies(channel=channel, ts=message.thread_ts, oldest=oldest,
-                                                             include_all_metadata=True, limit=200)
-            else:
-                response = self.client.conversations_history(channel=channel, oldest=oldest,
-                                                             include_all_metadata=True, limit=200)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            log.warning("could not read the channel back before sending again; sending",
-                        extra={"outbox_id": message.id, "error": str(error)[:200]})
-            return None
-        for posted in response.get("messages") or []:
-            metadata = posted.get("metadata") or {}
-            if metadata.get("event_type") == METADATA_TYPE and \
-                    str((metadata.get("event_payload") or {}).get("outbox_id")) == str(message.id):
-                return posted.get("ts")
-        return None
-
-    def _respond(self, message: OutboxMessage, blocks: list | None) -> tuple[str | None, str | None]:
-        """A private reply at a slash command's response_url, replacing the "Looking that up…" message.
-        Rate limits and server errors are retried like any other message; an expired or unknown URL is not."""
-        from slack_sdk.webhook import WebhookClient
-
-        response = WebhookClient(message.response_url or "", timeout=self.client.timeout).send(
-            text=message.text, blocks=blocks, response_type="ephemeral", replace_original=True)
-        if response.status_code == 200:
-            return message.channel, None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise RespondError(f"response_url answered {response.status_code}")
-        raise SlackApiError(f"response_url answered {response.status_code}",
-                            {"error": f"response_url_{response.status_code}"})
 
     def deliver(self, message_ids: Iterable[int]) -> DeliveryReport:
         """Send these messages now (those another process has claimed are left to it). Claimed a few at a
@@ -207,20 +135,14 @@ class Outbox:
         return renewed
 
     def _send_claimed(self, message: OutboxMessage, report: DeliveryReport) -> None:
+        sender = self.senders.get(message.platform or "slack")
         try:
-            channel, ts = self._call(message)
-        except SlackApiError as error:
-            code = str(error.response.get("error", "slack_error"))
-            permanent = code in PERMANENT_ERRORS or code.startswith("response_url_")  # expired or refused
-            self._record_failure(message, code, permanent=permanent, report=report)
-            return
-        except (SlackClientError, OSError) as error:
-            # No answer to a post: it may have arrived (checked before the next attempt); a refused connection
-            # or a rate limit means it did not.
-            uncertain = message.method == "chat.postMessage" and isinstance(error, TimeoutError | URLError) \
-                and not isinstance(getattr(error, "reason", None), ConnectionRefusedError)
-            self._record_failure(message, (UNCERTAIN if uncertain else "") + f"{type(error).__name__}: {error}"[:300],
-                                 permanent=False, report=report)
+            if sender is None:
+                raise DeliveryError(f"no sender for platform {message.platform!r}", permanent=True)
+            channel, ts = sender.send(message)
+        except DeliveryError as error:
+            self._record_failure(message, (UNCERTAIN if error.uncertain else "") + error.error[:300],
+                                 permanent=error.permanent, report=report)
             return
         table = OutboxMessage.__table__
         # One statement, committed on its own (no BEGIN/COMMIT round trips): recorded the moment Slack has it.

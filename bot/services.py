@@ -44,11 +44,11 @@ class Services:
     @cached_property
     def outbox(self):
         from bot.outbox import Outbox
-        from handlers.slack.render import render
+        from handlers.slack.sender import SlackSender
 
-        # Neutral messages are drawn for Slack when they are sent.
-        return Outbox(self.engine, self.client, clock=lambda: self.clock(), alert_targets=self.admin_targets,
-                      renderers={"slack": render})
+        # Each platform's sender draws neutral messages for it when they are sent.
+        return Outbox(self.engine, {"slack": SlackSender(self.client)}, clock=lambda: self.clock(),
+                      alert_targets=self.admin_targets)
 
     def notify(self, channel: str, text: str, blocks: list | None = None, purpose: str = "notice") -> None:
         """Send a message through the outbox (kept and retried if Slack is unavailable); a user id is a DM."""

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.outbox import Outbox, enqueue
 from handlers.slack.app import claim_event
+from handlers.slack.sender import SlackSender
 from tests.support.slack_api import FakeSlack
 
 
@@ -44,7 +45,7 @@ def test_an_outbox_message_is_sent_once_when_several_deliverers_race(engine):
             for i in range(5):
                 enqueue(session, channel="C1", text=f"message {i}")
             session.commit()
-        outboxes = [Outbox(engine, client) for _ in range(6)]
+        outboxes = [Outbox(engine, {"slack": SlackSender(client)}) for _ in range(6)]
         counter = iter(range(100))
         lock = threading.Lock()
 
@@ -77,7 +78,7 @@ def test_a_claim_that_has_aged_is_renewed_or_given_up(sqlite_engine):
             return self.now
 
     clock = Clock()
-    outbox = Outbox(sqlite_engine, client=None, clock=clock)
+    outbox = Outbox(sqlite_engine, {}, clock=clock)
     with Session(sqlite_engine) as session:
         ids = [enqueue(session, channel="C1", text=f"m{n}").id for n in range(2)]
         session.commit()
@@ -101,7 +102,7 @@ def _timed_out_post(engine, fake, **message):
     with Session(engine) as session:
         message_id = enqueue(session, channel="C1", text="Your case NCC-1 was routed.", **message).id
         session.commit()
-    outbox = Outbox(engine, client)
+    outbox = Outbox(engine, {"slack": SlackSender(client)})
     fake.slow("chat.postMessage", 1.0)
     first = outbox.deliver([message_id])
     return outbox, message_id, first
@@ -145,8 +146,33 @@ def test_a_message_is_queued_on_the_workflows_clock_and_due_by_it(engine):
             real = enqueue(session, channel="C1", text="Now")
             session.commit()
             ids = (queued.id, real.id)
-        outbox = Outbox(engine, client, clock=lambda: past)
+        outbox = Outbox(engine, {"slack": SlackSender(client)}, clock=lambda: past)
         message = outbox.get(ids[0])
         assert message.created_at.replace(tzinfo=timezone.utc) == past
         assert outbox.deliver_due().sent == 1  # the one queued on this clock; the other is not due until later
         assert [c.params["text"] for c in fake.calls_to("chat.postMessage")] == ["Reminder"]
+
+
+def test_each_platform_sends_through_its_own_sender_and_one_without_a_sender_fails_for_good(engine):
+    from bot.messages import Message, Paragraph
+
+    class Recording:  # a platform's sender: takes the neutral message as stored
+        def __init__(self):
+            self.sent = []
+
+        def send(self, message):
+            self.sent.append((message.channel, Message.from_json(message.content)))
+            return message.channel, f"m{message.id}"
+
+    hello = Message(summary="Hello", blocks=(Paragraph(("Hello",)),))
+    other = Recording()
+    with Session(engine) as session:
+        ours = enqueue(session, channel="conversation-1", content=hello, platform="other").id
+        lost = enqueue(session, channel="C2", text="x", platform="fax").id
+        session.commit()
+    outbox = Outbox(engine, {"other": other})
+    report = outbox.deliver([ours, lost])
+    assert (report.sent, report.failed) == (1, 1)
+    assert other.sent == [("conversation-1", hello)] and outbox.get(ours).sent_ts == f"m{ours}"
+    failed = outbox.get(lost)
+    assert failed.status == "failed" and "no sender for platform 'fax'" in failed.last_error

@@ -9,8 +9,15 @@ import time
 import pytest
 
 from bot.outbox import Outbox
+from handlers.slack.sender import SlackSender
 from storage.models import AnswerVote, Handoff, OutboxMessage, Question, SlackEvent
-from tests.support.slack_requests import block_action, event_body, mention_event, message_event, signed_headers
+from tests.support.slack_requests import (
+    block_action,
+    event_body,
+    mention_event,
+    message_event,
+    signed_headers,
+)
 
 
 def _wait_rows(bot, model, count=1, timeout=5.0):
@@ -240,7 +247,8 @@ def test_an_answer_slack_refuses_is_kept_and_sent_by_the_outbox_job(slack_bot, f
 
     from storage.models import utcnow
 
-    later = Outbox(slack_bot.services.engine, slack_bot.services.client, clock=lambda: utcnow() + timedelta(hours=1))
+    later = Outbox(slack_bot.services.engine, {"slack": SlackSender(slack_bot.services.client)},
+                   clock=lambda: utcnow() + timedelta(hours=1))
     report = later.deliver_due()
     assert report.sent == 1
     assert slack_bot.rows(OutboxMessage)[0].status == "sent"
@@ -388,7 +396,8 @@ def test_a_policy_answer_that_slack_refuses_for_now_is_sent_again_from_the_outbo
     message = _wait_outbox(slack_bot, lambda row: row.attempts >= 1 and row.status == "pending")
     assert message.method == "respond" and message.purpose == "answer" and "response_url" in message.response_url
     assert slack_bot.rows(Question)[0].surface == "slash"  # the question was stored with its answer queued
-    later = Outbox(slack_bot.services.engine, slack_bot.services.client, clock=lambda: utcnow() + timedelta(hours=1))
+    later = Outbox(slack_bot.services.engine, {"slack": SlackSender(slack_bot.services.client)},
+                   clock=lambda: utcnow() + timedelta(hours=1))
     assert later.deliver_due().sent == 1
     delivered = fake_slack.calls_to("response_url")[-1]
     assert delivered.params["replace_original"] is True and "para 21" in delivered.text
