@@ -417,6 +417,42 @@ class TrainingDesk(Desk):
         with Session(self.engine) as session:
             return "hr" in staff.roles_of_user(session, user_id)
 
+    def directorates(self) -> list[str]:
+        """The directorates of the staff directory, for choosing who a campaign covers."""
+        from bot.accounts import directorates
+
+        with Session(self.engine) as session:
+            return directorates(session)
+
+    def directorate_named(self, typed: str) -> str | None:
+        """The directorate as the directory names it, matched in any case; None when there is no such one."""
+        return {name.lower(): name for name in self.directorates()}.get((typed or "").strip().lower())
+
+    def reading(self, checksum: str):
+        """The document a "Read it" button was sent for, with its passages in order; None when that version
+        is no longer being asked for."""
+        from storage.models import Passage
+
+        with Session(self.engine, expire_on_commit=False) as session:
+            document = self.document_for_reading(session, checksum)
+            if document is None:
+                return None
+            return document, list(session.exec(select(Passage).where(Passage.document_id == document.id)
+                                               .order_by(Passage.ordinal)).all())
+
+    def my_training(self, user_id: str):
+        """A member of staff's running assignments (with their campaigns) and what they are asked to
+        acknowledge; None when they are not in the staff directory."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            person = staff.by_slack_id(session, user_id)
+            if person is None:
+                return None
+            rows = session.exec(select(TrainingAssignment, TrainingCampaign)
+                                .join(TrainingCampaign, TrainingCampaign.id == TrainingAssignment.campaign_id)
+                                .where(TrainingAssignment.staff_id == person.id)
+                                .where(TrainingCampaign.status == "running")).all()
+            return list(rows), self.my_acknowledgements(session, person)
+
     def documents_to_acknowledge(self) -> list[str]:
         """The titles HR can ask staff to acknowledge: every indexed document's current version."""
         with Session(self.engine) as session:

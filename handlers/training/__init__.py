@@ -6,12 +6,8 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from sqlmodel import Session, select
-
-from bot import staff
 from bot.training import TrainingError
 from handlers.training import blocks as ui
-from storage.models import TrainingAssignment, TrainingCampaign
 
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
 
@@ -37,19 +33,13 @@ def register(app, services) -> None:
                            services.respond_to(body["response_url"]) if body.get("response_url") else None)
 
     def show_policy(trigger_id: str, checksum: str, respond) -> None:
-        from storage.models import Passage
-
-        with Session(services.engine) as session:
-            document = desk().document_for_reading(session, checksum)
-            if document is None:
-                if respond is not None:
-                    respond(text="That version has since been replaced, or staff are no longer asked to "
-                                 "acknowledge it. HR will send you the current one.", **EPHEMERAL)
-                return
-            passages = session.exec(select(Passage).where(Passage.document_id == document.id)
-                                    .order_by(Passage.ordinal)).all()
-            view = ui.policy_modal(document, list(passages))
-        client.views_open(trigger_id=trigger_id, view=view)
+        found = desk().reading(checksum)
+        if found is None:
+            if respond is not None:
+                respond(text="That version has since been replaced, or staff are no longer asked to "
+                             "acknowledge it. HR will send you the current one.", **EPHEMERAL)
+            return
+        client.views_open(trigger_id=trigger_id, view=ui.policy_modal(*found))
 
     app.action(ui.READ_POLICY)(read_policy)
     registry.actions.add(ui.READ_POLICY)
@@ -72,13 +62,9 @@ def register(app, services) -> None:
             elif action_id == ui.NUDGE_TEAM:
                 respond(text=desk().nudge_team(user_id), **EPHEMERAL)
             elif action_id == ui.START:
-                with Session(services.engine) as session:
-                    if "hr" not in staff.roles_of_user(session, user_id):
-                        raise TrainingError("Only HR can start a training campaign.")
-                    from bot.accounts import directorates
-
-                    choices = directorates(session)
-                client.views_open(trigger_id=trigger_id, view=ui.start_modal(choices))
+                if not desk().is_hr(user_id):
+                    raise TrainingError("Only HR can start a training campaign.")
+                client.views_open(trigger_id=trigger_id, view=ui.start_modal(desk().directorates()))
             elif action_id == ui.ACK_START:
                 if not desk().is_hr(user_id):
                     raise TrainingError("Only HR can ask staff to acknowledge a document.")
@@ -100,9 +86,7 @@ def register(app, services) -> None:
         def get(block):
             return (values.get(block) or {}).get("value") or {}
 
-        with Session(services.engine) as session:
-            allowed = "hr" in staff.roles_of_user(session, user_id)
-        if not allowed:
+        if not desk().is_hr(user_id):
             ack(response_action="errors", errors={"name": "Only HR can start a training campaign."})
             return
         due_raw = get("due").get("selected_date")
@@ -114,15 +98,12 @@ def register(app, services) -> None:
         chosen = get("directorate")
         directorate = (chosen.get("selected_option") or {}).get("value") or (chosen.get("value") or "").strip()
         if directorate and directorate != "*":
-            from bot.accounts import directorates
-
-            with Session(services.engine) as session:
-                known = {name.lower(): name for name in directorates(session)}
-            if directorate.lower() not in known:
+            named = desk().directorate_named(directorate)
+            if named is None:
                 ack(response_action="errors", errors={"directorate": "Type a directorate as the staff directory "
                                                                      "names it, or leave it empty for everyone."})
                 return
-            directorate = known[directorate.lower()]
+            directorate = named
         try:
             campaign, assigned = desk().start(name=get("name").get("value") or "", url=get("url").get("value") or "",
                                               due=due,
@@ -193,12 +174,6 @@ def my_training_message(services, user_id: str) -> tuple[str, list[dict]]:
     """What the App Home's "My social media training" button shows a member of staff."""
     services.cases.identify(user_id)
     today = services.clock().astimezone(services.settings.working_time.zone).date()
-    with Session(services.engine) as session:
-        person = staff.by_slack_id(session, user_id)
-        if person is None:
-            return ui.my_training([], [], today)
-        rows = session.exec(select(TrainingAssignment, TrainingCampaign)
-                            .join(TrainingCampaign, TrainingCampaign.id == TrainingAssignment.campaign_id)
-                            .where(TrainingAssignment.staff_id == person.id)
-                            .where(TrainingCampaign.status == "running")).all()
-        return ui.my_training(list(rows), services.training.my_acknowledgements(session, person), today)
+    found = services.training.my_training(user_id)
+    rows, acknowledgements = found if found is not None else ([], [])
+    return ui.my_training(rows, acknowledgements, today)
