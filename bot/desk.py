@@ -24,6 +24,15 @@ class Desk:
 
         return enqueue(session, at=self.clock(), **message)
 
+    def directorates(self) -> list[str]:
+        """The directorates of the staff directory (for a form's choices)."""
+        from sqlmodel import Session
+
+        from bot.accounts import directorates
+
+        with Session(self.engine) as session:
+            return directorates(session)
+
     @property
     def wt(self):
         return self.settings.working_time

@@ -417,13 +417,6 @@ class TrainingDesk(Desk):
         with Session(self.engine) as session:
             return "hr" in staff.roles_of_user(session, user_id)
 
-    def directorates(self) -> list[str]:
-        """The directorates of the staff directory, for choosing who a campaign covers."""
-        from bot.accounts import directorates
-
-        with Session(self.engine) as session:
-            return directorates(session)
-
     def directorate_named(self, typed: str) -> str | None:
         """The directorate as the directory names it, matched in any case; None when there is no such one."""
         return {name.lower(): name for name in self.directorates()}.get((typed or "").strip().lower())

@@ -43,26 +43,20 @@ def home_view(user_id: str, extra_blocks: list[dict] | None = None) -> dict:
 
 
 def register(app, services) -> None:
-    from sqlmodel import Session
-
     client = services.client
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
-        from bot.reports import open_cases_for, reports_by
-        from bot.staff import roles_of_user
-        from handlers.training.blocks import progress_blocks
+        from bot.home import home_for
         from handlers.reports.blocks import home_case_lines, home_my_reports
+        from handlers.training.blocks import progress_blocks
 
         try:
-            services.cases.identify(user_id)
-            with Session(services.engine) as session:
-                zone = services.settings.working_time.zone
-                extra = home_case_lines(open_cases_for(session, user_id), zone)
-                extra += home_my_reports(reports_by(session, user_id, limit=5), zone)
-                roles = roles_of_user(session, user_id)
-                if roles & {"hr", "comms"}:
-                    extra += progress_blocks(services.training.progress(session), can_start="hr" in roles,
-                                             acknowledgements=services.training.acknowledgement_status())
+            home = home_for(services, user_id)
+            zone = services.settings.working_time.zone
+            extra = home_case_lines(home.cases, zone) + home_my_reports(home.my_reports, zone)
+            if home.progress is not None:
+                extra += progress_blocks(home.progress, can_start=home.can_start_campaigns,
+                                         acknowledgements=home.acknowledgements)
             client.views_publish(user_id=user_id, view=home_view(user_id, extra))
         finally:
             services.finish_event(event_claim)
@@ -85,12 +79,9 @@ def register(app, services) -> None:
         services.notify(user_id, text, blocks, purpose="my-training")
 
     def open_account_form(trigger_id: str) -> None:
-        from bot.accounts import directorates
         from handlers.accounts.blocks import request_modal
 
-        with Session(services.engine) as session:
-            choices = directorates(session)
-        client.views_open(trigger_id=trigger_id, view=request_modal(choices))
+        client.views_open(trigger_id=trigger_id, view=request_modal(services.accounts.directorates()))
 
     def home_action(ack, body):
         ack()
