@@ -254,6 +254,14 @@ class Outcome:
     changed: bool = False
 
 
+@dataclass
+class CaseStatus:
+    seen_as: str                 # "handler", "reporter" or "admin"
+    report: Report
+    events: list[tuple]          # (when, actor, action, detail)
+    message: object = None       # for a handler: the case message (bot.messages.Message)
+
+
 class CaseDesk(Desk):
     """The reports workflow, for Slack listeners, jobs and the CLI alike (it never reads Slack payloads)."""
 
@@ -526,6 +534,34 @@ class CaseDesk(Desk):
                 "for raising it."))
             session.commit()
         return Outcome(f"{report.reference} is closed ({OUTCOMES[outcome]}).", ids, True)
+
+    def my_reports(self, user_id: str) -> list[Report]:
+        """The reports this person made, newest first."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(reports_by(session, user_id))
+
+    def status_for(self, user_id: str, reference: str) -> CaseStatus | None:
+        """A case as this person may see it: in full for its handlers (the neutral case message), its steps for
+        the reporter, a status line for admins; None when they may not know it exists."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            report = find(session, reference)
+            seen_as = access(session, report, user_id) if report is not None else None
+            if seen_as is None:
+                return None
+            message = self.case_message(session, report, private=True) if seen_as == "handler" else None
+            return CaseStatus(seen_as, report, self._events(session, report), message)
+
+    def closing(self, report_id: int, user_id: str) -> Report:
+        """The case a handler is about to close (the outcome form follows); ReportError if they may not, or
+        if it is already closed."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            report = self._load_for_action(session, report_id, user_id)
+        if report.status == "closed":
+            raise ReportError(self._already(report))
+        return report
 
     def reporter_of(self, report_id: int, user_id: str) -> str:
         """For a handler in a channel where the reporter is hidden: who reported it (recorded)."""

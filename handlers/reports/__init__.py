@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlmodel import Session
-
 from bot import reports
 from bot.reports import ReportError, ReportInput
 from handlers.slack.app import claim_once
 from handlers.reports import blocks as ui
+from handlers.slack.render import render
 
 log = logging.getLogger(__name__)
 EPHEMERAL = {"response_type": "ephemeral", "replace_original": False}
@@ -48,33 +47,30 @@ def register(app, services) -> None:
         ack(text=f"I don't know `/report {text[:40]}`.\n\n" + ui.help_text())
 
     def show_status(user_id: str, reference: str, respond) -> None:
-        services.cases.identify(user_id)
-        with Session(services.engine) as session:
-            if not reference:
-                mine = reports.reports_by(session, user_id)
-                if not mine:
-                    respond(text="You haven't made any reports. Use `/report` to make one.", **EPHEMERAL)
-                    return
-                lines = [f"• *{r.reference}* · {reports.KINDS.get(r.kind, r.kind)} · "
-                         f"{reports.STATUS_LABELS.get(r.status, r.status)} · {ui.when(r.created_at)}" for r in mine]
-                respond(text="*Your reports*\n" + "\n".join(lines), **EPHEMERAL)
+        desk = services.cases
+        if not reference:
+            mine = desk.my_reports(user_id)
+            if not mine:
+                respond(text="You haven't made any reports. Use `/report` to make one.", **EPHEMERAL)
                 return
-            report = reports.find(session, reference)
-            seen_as = reports.access(session, report, user_id) if report is not None else None
-            if seen_as is None:
-                respond(text=f"I can't find a report {ui.escape(reference[:40])} that you can see. References "
-                             "look like SMR-2026-0042; `/report status` lists your own reports.", **EPHEMERAL)
-                return
-            events = services.cases._events(session, report)
-            if seen_as == "handler":
-                respond(text=ui.case_text(report), blocks=ui.case_blocks(
-                    report, show_reporter=True, assigned=services.cases._assigned(session, report), events=events,
-                    zone=services.cases.zone), **EPHEMERAL)
-            elif seen_as == "reporter":
-                respond(text=ui.case_text(report), blocks=ui.reporter_status_blocks(report, events,
-                                                                                   services.cases.zone), **EPHEMERAL)
-            else:
-                respond(text=ui.admin_status_text(report, services.cases.zone), **EPHEMERAL)
+            lines = [f"• *{r.reference}* · {reports.KINDS.get(r.kind, r.kind)} · "
+                     f"{reports.STATUS_LABELS.get(r.status, r.status)} · {ui.when(r.created_at)}" for r in mine]
+            respond(text="*Your reports*\n" + "\n".join(lines), **EPHEMERAL)
+            return
+        status = desk.status_for(user_id, reference)
+        if status is None:
+            respond(text=f"I can't find a report {ui.escape(reference[:40])} that you can see. References "
+                         "look like SMR-2026-0042; `/report status` lists your own reports.", **EPHEMERAL)
+            return
+        report = status.report
+        if status.seen_as == "handler":
+            text, blocks = render(status.message)
+            respond(text=text, blocks=blocks, **EPHEMERAL)
+        elif status.seen_as == "reporter":
+            respond(text=ui.case_text(report), blocks=ui.reporter_status_blocks(report, status.events, desk.zone),
+                    **EPHEMERAL)
+        else:
+            respond(text=ui.admin_status_text(report, desk.zone), **EPHEMERAL)
 
     app.command("/report")(report_command)
     registry.commands.add("/report")
@@ -160,12 +156,7 @@ def register(app, services) -> None:
                 tell(desk.reporter_of(report_id, user_id))
                 return
             else:  # close: check first, then ask for the outcome
-                with Session(services.engine) as session:
-                    report = desk._load_for_action(session, report_id, user_id)
-                    if report.status == "closed":
-                        tell(desk._already(report))
-                        return
-                open_modal(trigger_id, ui.close_modal(report))
+                open_modal(trigger_id, ui.close_modal(desk.closing(report_id, user_id)))
                 return
         except ReportError as error:
             tell(str(error))

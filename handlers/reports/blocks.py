@@ -18,7 +18,6 @@ from slack_sdk.models.views import View
 from bot.report_messages import (ACK, CASE_ACTIONS, CLOSE, DISPLAY_ZONE, REFER_HR, REFER_LEGAL,  # noqa: F401
                                  SHOW_REPORTER, case_message, case_summary, when)
 from bot.reports import KINDS, OUTCOMES, PLATFORMS, STATUS_LABELS
-from handlers.slack.render import render
 from handlers.text import escape, quote, split_text
 from storage.models import Report
 
@@ -132,13 +131,6 @@ def close_modal(report: Report) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ case message
-
-def case_blocks(report: Report, *, show_reporter: bool, assigned: list, events: list[tuple] = (),
-                header=None, zone: ZoneInfo = DISPLAY_ZONE) -> list[dict]:
-    """The case message (bot.report_messages) drawn as Block Kit, for a handler's `/report status`."""
-    return render(case_message(report, show_reporter=show_reporter, assigned=assigned, events=events,
-                               header=header, zone=zone))[1]
-
 
 case_text = case_summary
 

@@ -96,7 +96,8 @@ def test_a_question_of_1990_angle_brackets_fits_its_answer_message():
 def test_a_case_with_a_very_long_link_and_involved_text_fits_its_message():
     from datetime import datetime, timezone
 
-    from handlers.reports.blocks import case_blocks
+    from bot.report_messages import case_message
+    from handlers.slack.render import render
     from storage.models import Report
 
     link = "https://www.facebook.com/groups/1/posts/2?" + "&a=1" * 180 + "x" * (1846 - 42 - 720)
@@ -104,8 +105,8 @@ def test_a_case_with_a_very_long_link_and_involved_text_fits_its_message():
                     description="d" * 2000, involved_text="someone, " * 53 + "x" * 3, reporter_user_id="U1",
                     created_at=datetime(2026, 11, 27, 15, 0, tzinfo=timezone.utc))
     assert len(report.link) == 1846 and len(report.involved_text) == 480
-    blocks = case_blocks(report, show_reporter=True, assigned=["your line manager"],
-                         events=[(report.created_at, "U1", "submitted", "x" * 400)] * 20)
+    blocks = render(case_message(report, show_reporter=True, assigned=["your line manager"],
+                                 events=[(report.created_at, "U1", "submitted", "x" * 400)] * 20))[1]
     assert all(len(text) <= 3000 for text in _texts(blocks))
 
 
