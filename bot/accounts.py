@@ -179,6 +179,45 @@ def lookup(session: Session, query: str, limit: int = 10, include_inactive: bool
 class AccountDesk(Desk):
     """The account authorisation workflow and the register, for Slack listeners, jobs and the CLI."""
 
+    def visible_request(self, user_id: str, reference: str) -> AccountRequest | None:
+        """The request, for its requester, Comms and those who may decide it; None for anyone else."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            request = find_request(session, reference)
+            allowed = request is not None and (request.requester_user_id == user_id or self.is_comms(session, user_id)
+                                               or user_id in self.deciders(session, request))
+            return request if allowed else None
+
+    def for_reason(self, request_id: int, version: int | None, user_id: str, action: str) -> AccountRequest:
+        """The request before its reason form opens: Comms ask or decline; its deciders reject (checked)."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            request = self._load(session, request_id, version)
+            if action != "reject" and not self.is_comms(session, user_id):
+                raise AccountError("Only Communications and Marketing can do that (para 19).")
+        if action == "reject":
+            self.check_decider(request_id, user_id)
+        return request
+
+    def awaiting_answer(self, request_id: int, user_id: str) -> AccountRequest:
+        """The request before its answer form opens: only its requester, only while it waits for them."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            request = self._load(session, request_id, None)
+        if user_id != request.requester_user_id or request.status != "more_info":
+            raise AccountError(f"{request.reference} is not waiting for an answer from you.")
+        return request
+
+    def account_for_comms(self, account_id: int, user_id: str) -> RegisteredAccount:
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return self._account_for_comms(session, account_id, user_id)
+
+    def look_up(self, user_id: str, query: str) -> tuple[list[RegisteredAccount], bool]:
+        """Register entries matching `query`, and whether this person is in Comms (who see more)."""
+        self.identify(user_id)
+        with Session(self.engine, expire_on_commit=False) as session:
+            return list(lookup(session, query)), self.is_comms(session, user_id)
+
     def is_comms(self, session: Session, user_id: str) -> bool:
         return "comms" in staff.roles_of_user(session, user_id)
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import logging
 
-from sqlmodel import Session
-
 from bot import accounts
 from bot.accounts import AccountError, RequestInput
 from handlers.slack.app import claim_once
@@ -53,9 +51,7 @@ def register(app, services) -> None:
         return services.accounts
 
     def open_request_form(trigger_id: str) -> None:
-        with Session(services.engine) as session:
-            choices = accounts.directorates(session)
-        client.views_open(trigger_id=trigger_id, view=ui.request_modal(choices))
+        client.views_open(trigger_id=trigger_id, view=ui.request_modal(desk().directorates()))
 
     # --------------------------------------------------------------------------- /request-account
 
@@ -77,17 +73,12 @@ def register(app, services) -> None:
         services.defer(open_request_form, command["trigger_id"])
 
     def request_status(user_id: str, reference: str, respond) -> None:
-        desk().identify(user_id)
-        with Session(services.engine) as session:
-            request = accounts.find_request(session, reference)
-            allowed = request is not None and (request.requester_user_id == user_id
-                                               or desk().is_comms(session, user_id)
-                                               or user_id in desk().deciders(session, request))
-            if not allowed:
-                respond(text=f"I can't find an account request {ui.escape(reference[:40])} that you can see. "
-                             "References look like SMA-2026-0007.", **EPHEMERAL)
-                return
-            respond(text=ui.status_summary(request, desk().zone), **EPHEMERAL)
+        request = desk().visible_request(user_id, reference)
+        if request is None:
+            respond(text=f"I can't find an account request {ui.escape(reference[:40])} that you can see. "
+                         "References look like SMA-2026-0007.", **EPHEMERAL)
+            return
+        respond(text=ui.status_summary(request, desk().zone), **EPHEMERAL)
 
     app.command("/request-account")(request_command)
     registry.commands.add("/request-account")
@@ -95,9 +86,7 @@ def register(app, services) -> None:
     def request_submitted(ack, body, view):
         values = ui.read_request(view["state"]["values"])
         data = RequestInput(**values)
-        with Session(services.engine) as session:
-            choices = accounts.directorates(session) or None
-        errors = accounts.validate(data, choices)
+        errors = accounts.validate(data, desk().directorates() or None)
         if errors:
             ack(response_action="errors", errors={ui.FIELD_BLOCKS[k]: v for k, v in errors.items()})
             return
@@ -145,26 +134,14 @@ def register(app, services) -> None:
                 tell(outcome.message)
             elif action_id in (ui.MORE_INFO, ui.DECLINE, ui.REJECT):
                 request_id, version = _split(value)
-                work.identify(user_id)
-                with Session(services.engine) as session:
-                    request = work._load(session, request_id, version)
-                    if action_id != ui.REJECT and not work.is_comms(session, user_id):
-                        raise AccountError("Only Communications and Marketing can do that (para 19).")
-                if action_id == ui.REJECT:  # only the deciders get the form
-                    work.check_decider(request_id, user_id)
+                # Comms ask or decline; only the deciders get the rejection form.
+                request = work.for_reason(request_id, version, user_id, "reject" if action_id == ui.REJECT else "comms")
                 client.views_open(trigger_id=trigger_id, view=ui.reason_modal(
                     action_id, request_id, version, ui.status_summary(request, work.zone)))
             elif action_id == ui.ANSWER:
-                with Session(services.engine) as session:
-                    request = work._load(session, int(value), None)
-                if user_id != request.requester_user_id or request.status != "more_info":
-                    raise AccountError(f"{request.reference} is not waiting for an answer from you.")
-                client.views_open(trigger_id=trigger_id, view=ui.answer_modal(request))
+                client.views_open(trigger_id=trigger_id, view=ui.answer_modal(work.awaiting_answer(int(value), user_id)))
             else:
-                account_id = int(value)
-                work.identify(user_id)
-                with Session(services.engine) as session:
-                    account = work._account_for_comms(session, account_id, user_id)
+                account = work.account_for_comms(int(value), user_id)
                 if action_id in (ui.ADD_DETAILS, ui.EDIT):
                     client.views_open(trigger_id=trigger_id, view=ui.details_modal(account, full=action_id == ui.EDIT))
                 else:
@@ -254,12 +231,8 @@ def register(app, services) -> None:
         services.defer(answer_lookup, command["user_id"], query, services.respond_to(command["response_url"]))
 
     def answer_lookup(user_id: str, query: str, respond) -> None:
-        work = desk()
-        work.identify(user_id)
-        with Session(services.engine) as session:
-            comms = work.is_comms(session, user_id)
-            found = accounts.lookup(session, query)
-            text, blocks = ui.lookup_blocks(query, found, comms=comms, zone=work.zone)
+        found, comms = desk().look_up(user_id, query)
+        text, blocks = ui.lookup_blocks(query, found, comms=comms, zone=desk().zone)
         respond(text=text, blocks=blocks, **EPHEMERAL)
 
     app.command("/accounts")(accounts_command)
