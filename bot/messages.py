@@ -116,6 +116,11 @@ class Fields:
 
 
 @dataclass(frozen=True)
+class Divider:
+    """A line between the body and what follows (an answer's buttons)."""
+
+
+@dataclass(frozen=True)
 class Confirm:
     """A question asked before a button's press counts."""
 
@@ -144,7 +149,7 @@ class Actions:
     group: str | None = None  # names this row of buttons (Slack's block id)
 
 
-Block = Union[Paragraph, Bullets, Context, Quote, Fields, Actions]
+Block = Union[Paragraph, Bullets, Context, Quote, Fields, Divider, Actions]
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,8 @@ def _block_json(block: Block) -> dict:
         return {"quote": block.text, "heading": _text_json(block.heading) if block.heading is not None else None}
     if isinstance(block, Fields):
         return {"fields": [[label, _text_json(value)] for label, value in block.rows]}
+    if isinstance(block, Divider):
+        return {"divider": True}
     return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary,
                          "danger": a.danger, "confirm": vars(a.confirm) if a.confirm else None}
                         for a in block.actions],
@@ -236,6 +243,8 @@ def _block_from(raw: dict) -> Block:
         return Quote(str(raw["quote"]), _text_from(heading) if heading is not None else None)
     if "fields" in raw:
         return Fields(tuple((str(label), _text_from(value)) for label, value in raw["fields"]))
+    if "divider" in raw:
+        return Divider()
     return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
                                 url=a.get("url"), primary=bool(a.get("primary")), danger=bool(a.get("danger")),
                                 confirm=Confirm(**a["confirm"]) if a.get("confirm") else None)

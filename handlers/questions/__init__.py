@@ -12,6 +12,7 @@ import re
 
 from sqlmodel import Session
 
+from bot import question_messages as say
 from bot.outbox import enqueue
 from bot.questions import get_question, previous_question, record_handoff, record_question, record_vote
 from handlers.questions import blocks as ui
@@ -45,32 +46,30 @@ def register(app, services) -> None:
             if slow:
                 with Session(engine) as session:
                     placeholder_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
-                                             text="Looking that up…", blocks=ui.looking_up_blocks(text),
-                                             purpose="answer-placeholder").id
+                                             content=say.looking_up(text), purpose="answer-placeholder").id
                     session.commit()
                 services.outbox.deliver([placeholder_id])
             try:
                 answer = services.answerer.answer(text, context=context)
             except QuestionError as error:
                 with Session(engine) as session:
-                    error_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts, text=str(error),
-                                       purpose="question-error").id
+                    error_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
+                                       text=str(error), purpose="question-error").id
                     session.commit()
                 services.outbox.deliver([error_id])
                 return
             with Session(engine, expire_on_commit=False) as session:
                 question = record_question(session, answer=answer, surface=surface, user_id=user,
                                            channel_id=channel, thread_ts=thread_ts, context=context)
-                blocks = ui.answer_blocks(question.id, answer)
-                fallback = ui.answer_fallback_text(answer)
+                content = say.answer_message(question.id, answer)
                 placeholder = services.outbox.get(placeholder_id) if placeholder_id else None
                 if placeholder is not None and placeholder.sent_ts:
-                    message = enqueue(session, at=services.clock(), method="chat.update", channel=placeholder.sent_channel or channel,
-                                      ts=placeholder.sent_ts, text=fallback, blocks=blocks, purpose="answer",
-                                      ref_type="question", ref_id=question.id)
+                    message = enqueue(session, at=services.clock(), method="chat.update",
+                                      channel=placeholder.sent_channel or channel, ts=placeholder.sent_ts,
+                                      content=content, purpose="answer", ref_type="question", ref_id=question.id)
                 else:
-                    message = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts, text=fallback, blocks=blocks,
-                                      purpose="answer", ref_type="question", ref_id=question.id)
+                    message = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
+                                      content=content, purpose="answer", ref_type="question", ref_id=question.id)
                 session.commit()
             services.outbox.deliver([message.id])
         finally:
@@ -140,15 +139,15 @@ def register(app, services) -> None:
             try:
                 answer = services.answerer.answer(text)
             except QuestionError as error:
-                reply, blocks, purpose = str(error), None, "question-error"
+                reply, content, purpose = str(error), None, "question-error"
             else:
                 question = record_question(session, answer=answer, surface="slash", user_id=user, channel_id=channel)
-                reply, purpose = ui.answer_fallback_text(answer), "answer"
-                blocks = ui.answer_blocks(question.id, answer, ephemeral=True)
+                reply, purpose = "", "answer"
+                content = say.answer_message(question.id, answer, ephemeral=True)
             about = {"ref_type": "question", "ref_id": question.id} if purpose == "answer" else {}
-            message_id = enqueue(session, at=services.clock(), method="respond", channel=channel or user, user=user, text=reply,
-                                 blocks=blocks, purpose=purpose, response_url=command.get("response_url"),
-                                 **about).id
+            message_id = enqueue(session, at=services.clock(), method="respond", channel=channel or user, user=user,
+                                 text=reply, content=content, purpose=purpose,
+                                 response_url=command.get("response_url"), **about).id
             session.commit()
         services.outbox.deliver([message_id])
 
@@ -198,9 +197,9 @@ def register(app, services) -> None:
                 respond(text="You already passed this question to Communications and Marketing; they will reply "
                              "to you directly.", replace_original=False, response_type="ephemeral")
                 return
-            comms = enqueue(session, at=services.clock(), channel=channel, text=f"Question passed on by <@{user}>",
-                            blocks=ui.handoff_blocks(question.text, question.user_id or user, question.answer_text,
-                                                     question.answered, question.id),
+            comms = enqueue(session, at=services.clock(), channel=channel,
+                            content=say.handoff(question.text, question.user_id or user, question.answer_text,
+                                                question.answered, question.id),
                             purpose="handoff", ref_type="question", ref_id=question.id)
             session.commit()
             comms_id = comms.id

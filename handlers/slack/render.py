@@ -3,15 +3,16 @@ text split or shortened at Block Kit's limits after escaping."""
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ConfirmObject, ContextBlock, MarkdownTextObject,
-                                     SectionBlock)
+from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ConfirmObject, ContextBlock, DividerBlock,
+                                     MarkdownTextObject, SectionBlock)
 
-from bot.messages import (Actions, Bullets, Code, Context, Excerpt, Fields, Icon, Link, Mention, Message, Paragraph,
-                          Quote, Strong, Text)
+from bot.messages import (Actions, Bullets, Code, Context, Divider, Excerpt, Fields, Icon, Link, Mention, Message,
+                          Paragraph, Quote, Strong, Text)
 from handlers.text import SECTION_LIMIT, clip, escape, quote, split_text
 
 ICONS = {"warning": ":warning:", "overdue": ":red_circle:", "done": ":white_check_mark:",
-         "urgent": ":rotating_light:", "escalated": ":arrow_up:", "reminder": ":alarm_clock:"}
+         "urgent": ":rotating_light:", "escalated": ":arrow_up:", "reminder": ":alarm_clock:",
+         "handoff": ":speech_balloon:", "waiting": ":hourglass_flowing_sand:"}
 BUTTON_LABEL_LIMIT, BUTTON_VALUE_LIMIT, BUTTONS_PER_ROW = 75, 2000, 25
 TEXT_LIMIT = 3000  # the notification text shown where blocks are not
 
@@ -57,6 +58,8 @@ def render(message: Message) -> tuple[str, list[dict]]:
         elif isinstance(block, Quote):
             head = f"{mrkdwn(block.heading)}\n" if block.heading is not None else ""
             blocks += _sections(head + quote(block.text))
+        elif isinstance(block, Divider):
+            blocks.append(DividerBlock().to_dict())
         elif isinstance(block, Fields):
             blocks += _sections("\n".join(f"*{escape(label)}:* {mrkdwn(value)}" for label, value in block.rows))
         elif isinstance(block, Actions):

@@ -6,7 +6,8 @@ import json
 import logging
 
 from bot.logging import JsonFormatter
-from handlers.questions.blocks import answer_blocks, citation_line
+from bot.question_messages import citation_line
+from handlers.questions.blocks import answer_blocks
 from handlers.text import SECTION_LIMIT, escape, split_text
 from knowledge.answer import Answer, Citation
 
