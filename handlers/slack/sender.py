@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta, timezone
+from functools import lru_cache
 from urllib.error import URLError
 
 from slack_sdk import WebClient
@@ -27,6 +28,13 @@ METADATA_TYPE = "policybot_outbox"
 PERMANENT_ERRORS = {"channel_not_found", "is_archived", "not_in_channel", "user_not_found", "invalid_blocks",
                     "msg_too_long", "no_text", "cant_update_message", "message_not_found", "account_inactive",
                     "user_disabled", "invalid_auth", "not_authed", "missing_scope"}
+
+
+@lru_cache(maxsize=512)
+def _drawn(content: str) -> tuple[str, list[dict]]:
+    """A stored neutral message drawn as Block Kit; the same message sent to many people (a campaign's
+    nudges) is drawn once. Nothing downstream changes the blocks."""
+    return render(Message.from_json(content))
 
 
 class RespondError(SlackClientError):
@@ -55,7 +63,7 @@ class SlackSender:
     def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         blocks = json.loads(message.blocks) if message.blocks else None
         if blocks is None and message.content:
-            message.text, blocks = render(Message.from_json(message.content))
+            message.text, blocks = _drawn(message.content)
         channel = message.channel
         if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
             user = channel
