@@ -1,6 +1,7 @@
-"""Questions asked in Slack (and the CLI): answered, stored, voted on, and handed to Comms and Marketing.
+"""Questions asked in chat (and the CLI): answered, stored, voted on, shared and handed to Comms and Marketing.
 
-Plain Python: no Slack payloads here. The Slack listeners in `handlers/questions` call these functions.
+Plain Python: no chat payloads here. The listeners in `handlers/questions` call `QuestionDesk` and these
+functions; every answer is stored with its question and queued in the outbox in one transaction.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import question_messages as say
+from bot.desk import Desk
 from bot.export import write_csv
-from knowledge.answer import Answer, Answerer
+from knowledge.answer import Answer, Answerer, QuestionError
 from storage.models import AnswerVote, Handoff, Question, utcnow
 
 
@@ -144,3 +147,95 @@ def questions_csv(rows: list[QuestionRow]) -> str:
                 "yes" if row.answered else "no", row.citations, row.helpful, row.not_helpful,
                 "yes" if row.handed_off else "no"] for row in rows])
     return buffer.getvalue()
+
+
+class QuestionDesk(Desk):
+    """Answering in a conversation, privately (`/policy`), sharing and handing off, with the outbox."""
+
+    def answer_in_conversation(self, *, surface: str, user: str, channel: str, text: str, thread_ts: str | None,
+                               context: str | None) -> None:
+        """Answer in the conversation (a DM, or a mention's thread). With a model configured, "Looking that
+        up…" goes first and becomes the answer."""
+        outbox = self.services.outbox
+        placeholder_id = None
+        if self.services.answerer.generator is not None:
+            with Session(self.engine) as session:
+                placeholder_id = self.enqueue(session, channel=channel, thread_ts=thread_ts,
+                                              content=say.looking_up(text), purpose="answer-placeholder").id
+                session.commit()
+            outbox.deliver([placeholder_id])
+        try:
+            answer = self.services.answerer.answer(text, context=context)
+        except QuestionError as error:
+            with Session(self.engine) as session:
+                error_id = self.enqueue(session, channel=channel, thread_ts=thread_ts, text=str(error),
+                                        purpose="question-error").id
+                session.commit()
+            outbox.deliver([error_id])
+            return
+        with Session(self.engine, expire_on_commit=False) as session:
+            question = record_question(session, answer=answer, surface=surface, user_id=user, channel_id=channel,
+                                       thread_ts=thread_ts, context=context)
+            content = say.answer_message(question.id, answer)
+            placeholder = outbox.get(placeholder_id) if placeholder_id else None
+            if placeholder is not None and placeholder.sent_ts:
+                message = self.enqueue(session, method="chat.update", channel=placeholder.sent_channel or channel,
+                                       ts=placeholder.sent_ts, content=content, purpose="answer",
+                                       ref_type="question", ref_id=question.id)
+            else:
+                message = self.enqueue(session, channel=channel, thread_ts=thread_ts, content=content,
+                                       purpose="answer", ref_type="question", ref_id=question.id)
+            session.commit()
+        outbox.deliver([message.id])
+
+    def answer_privately(self, *, user: str, channel: str, text: str, response_url: str | None) -> None:
+        """A `/policy` answer, only for the asker: it replaces "Looking that up…" at the response_url,
+        through the outbox (written with the question in one commit, retried on rate limits and server errors)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                answer = self.services.answerer.answer(text)
+            except QuestionError as error:
+                reply, content, purpose, about = str(error), None, "question-error", {}
+            else:
+                question = record_question(session, answer=answer, surface="slash", user_id=user, channel_id=channel)
+                reply, purpose = "", "answer"
+                content = say.answer_message(question.id, answer, ephemeral=True)
+                about = {"ref_type": "question", "ref_id": question.id}
+            message_id = self.enqueue(session, method="respond", channel=channel or user, user=user, text=reply,
+                                      content=content, purpose=purpose, response_url=response_url, **about).id
+            session.commit()
+        self.services.outbox.deliver([message_id])
+
+    def hand_off(self, question_id: int | None, user: str) -> str:
+        """Pass the question to Communications and Marketing (once); what to tell the person who pressed."""
+        channel = self.settings.comms_channel
+        if not channel:
+            return ("No Communications and Marketing channel is set up for the bot yet (POLICYBOT_COMMS_CHANNEL). "
+                    "Please contact Communications and Marketing directly.")
+        with Session(self.engine) as session:
+            question, created = (None, False) if question_id is None else record_handoff(session, question_id, user)
+            if question is None:
+                return "That question is no longer on record."
+            if not created:
+                return ("You already passed this question to Communications and Marketing; they will reply to you "
+                        "directly.")
+            comms_id = self.enqueue(session, channel=channel, content=say.handoff(
+                question.text, question.user_id or user, question.answer_text, question.answered, question.id),
+                purpose="handoff", ref_type="question", ref_id=question.id).id
+            session.commit()
+        self.services.outbox.deliver([comms_id])
+        return ("I've passed your question to Communications and Marketing with my answer. Someone from the team "
+                "will reply to you directly.")
+
+    def share(self, question_id: int | None, user: str) -> tuple[Question, Answer] | None:
+        """The asker's answer to post in the channel (recorded as shared); None for anyone else."""
+        question = get_question(self.engine, question_id) if question_id is not None else None
+        if question is None or question.user_id != user:
+            return None
+        answer = self.services.answerer.answer(question.text, context=question.context)
+        with Session(self.engine) as session:
+            stored = session.get(Question, question_id)
+            stored.shared_by = user
+            session.add(stored)
+            session.commit()
+        return question, answer

@@ -83,6 +83,12 @@ class Services:
         return TrainingDesk(self)
 
     @cached_property
+    def questions(self):
+        from bot.questions import QuestionDesk
+
+        return QuestionDesk(self)
+
+    @cached_property
     def cases(self):
         from bot.reports import CaseDesk
 

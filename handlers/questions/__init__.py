@@ -1,8 +1,9 @@
 """Questions in Slack: direct messages, @mentions and thread follow-ups, `/policy`, votes, sharing and
 hand-offs to Communications and Marketing.
 
-Listeners acknowledge at once and answer in the bot's worker threads (`services.defer`). An answer is stored with the question and
-queued in the outbox in one transaction, then sent; if Slack is unavailable the outbox job sends it later.
+Listeners acknowledge at once and answer in the bot's worker threads (`services.defer`) through
+`services.questions`: an answer is stored with the question and queued in the outbox in one transaction, then
+sent; if Slack is unavailable the outbox job sends it later.
 """
 
 from __future__ import annotations
@@ -10,13 +11,8 @@ from __future__ import annotations
 import logging
 import re
 
-from sqlmodel import Session
-
-from bot import question_messages as say
-from bot.outbox import enqueue
-from bot.questions import get_question, previous_question, record_handoff, record_question, record_vote
+from bot.questions import previous_question, record_vote
 from handlers.questions import blocks as ui
-from knowledge.answer import QuestionError
 
 log = logging.getLogger(__name__)
 MENTION_RE = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
@@ -39,39 +35,9 @@ def register(app, services) -> None:
 
     def answer_in_conversation(*, surface: str, user: str, channel: str, text: str, thread_ts: str | None,
                                context: str | None, event_id: str | None) -> None:
-        engine = services.engine
         try:
-            slow = services.answerer.generator is not None
-            placeholder_id = None
-            if slow:
-                with Session(engine) as session:
-                    placeholder_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
-                                             content=say.looking_up(text), purpose="answer-placeholder").id
-                    session.commit()
-                services.outbox.deliver([placeholder_id])
-            try:
-                answer = services.answerer.answer(text, context=context)
-            except QuestionError as error:
-                with Session(engine) as session:
-                    error_id = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
-                                       text=str(error), purpose="question-error").id
-                    session.commit()
-                services.outbox.deliver([error_id])
-                return
-            with Session(engine, expire_on_commit=False) as session:
-                question = record_question(session, answer=answer, surface=surface, user_id=user,
-                                           channel_id=channel, thread_ts=thread_ts, context=context)
-                content = say.answer_message(question.id, answer)
-                placeholder = services.outbox.get(placeholder_id) if placeholder_id else None
-                if placeholder is not None and placeholder.sent_ts:
-                    message = enqueue(session, at=services.clock(), method="chat.update",
-                                      channel=placeholder.sent_channel or channel, ts=placeholder.sent_ts,
-                                      content=content, purpose="answer", ref_type="question", ref_id=question.id)
-                else:
-                    message = enqueue(session, at=services.clock(), channel=channel, thread_ts=thread_ts,
-                                      content=content, purpose="answer", ref_type="question", ref_id=question.id)
-                session.commit()
-            services.outbox.deliver([message.id])
+            services.questions.answer_in_conversation(surface=surface, user=user, channel=channel, text=text,
+                                                      thread_ts=thread_ts, context=context)
         finally:
             services.finish_event(event_id)
 
@@ -131,25 +97,9 @@ def register(app, services) -> None:
         services.defer(policy_answer, {k: command.get(k) for k in ("text", "user_id", "channel_id", "response_url")})
 
     def policy_answer(command):
-        """The private answer replaces "Looking that up…" at the command's response_url, through the outbox
-        (written with the question in one commit, retried on rate limits and server errors)."""
-        text = (command.get("text") or "").strip()
-        user, channel = command.get("user_id", ""), command.get("channel_id", "")
-        with Session(services.engine, expire_on_commit=False) as session:
-            try:
-                answer = services.answerer.answer(text)
-            except QuestionError as error:
-                reply, content, purpose = str(error), None, "question-error"
-            else:
-                question = record_question(session, answer=answer, surface="slash", user_id=user, channel_id=channel)
-                reply, purpose = "", "answer"
-                content = say.answer_message(question.id, answer, ephemeral=True)
-            about = {"ref_type": "question", "ref_id": question.id} if purpose == "answer" else {}
-            message_id = enqueue(session, at=services.clock(), method="respond", channel=channel or user, user=user,
-                                 text=reply, content=content, purpose=purpose,
-                                 response_url=command.get("response_url"), **about).id
-            session.commit()
-        services.outbox.deliver([message_id])
+        services.questions.answer_privately(user=command.get("user_id", ""), channel=command.get("channel_id", ""),
+                                            text=(command.get("text") or "").strip(),
+                                            response_url=command.get("response_url"))
 
     app.command("/policy")(policy_command)
     registry.commands.add("/policy")
@@ -179,49 +129,18 @@ def register(app, services) -> None:
         _vote(body, respond, False)
 
     def ask_comms(body, respond):
-        user = body["user"]["id"]
-        channel = services.settings.comms_channel
-        if not channel:
-            respond(text="No Communications and Marketing channel is set up for the bot yet "
-                         "(POLICYBOT_COMMS_CHANNEL). Please contact Communications and Marketing directly.",
-                    replace_original=False, response_type="ephemeral")
-            return
-        question_id = _question_id(body["actions"][0].get("value"))
-        with Session(services.engine) as session:
-            question, created = (None, False) if question_id is None else record_handoff(session, question_id, user)
-            if question is None:
-                respond(text="That question is no longer on record.", replace_original=False,
-                        response_type="ephemeral")
-                return
-            if not created:
-                respond(text="You already passed this question to Communications and Marketing; they will reply "
-                             "to you directly.", replace_original=False, response_type="ephemeral")
-                return
-            comms = enqueue(session, at=services.clock(), channel=channel,
-                            content=say.handoff(question.text, question.user_id or user, question.answer_text,
-                                                question.answered, question.id),
-                            purpose="handoff", ref_type="question", ref_id=question.id)
-            session.commit()
-            comms_id = comms.id
-        services.outbox.deliver([comms_id])
-        respond(text="I've passed your question to Communications and Marketing with my answer. "
-                     "Someone from the team will reply to you directly.", replace_original=False,
-                response_type="ephemeral")
+        reply = services.questions.hand_off(_question_id(body["actions"][0].get("value")), body["user"]["id"])
+        respond(text=reply, replace_original=False, response_type="ephemeral")
 
     def share(body, respond):
         user = body["user"]["id"]
         question_id = _question_id(body["actions"][0].get("value"))
-        question = get_question(services.engine, question_id) if question_id is not None else None
-        if question is None or question.user_id != user:
+        shared = services.questions.share(question_id, user)
+        if shared is None:
             respond(text="Only the person who asked can share this answer.", replace_original=False,
                     response_type="ephemeral")
             return
-        answer = services.answerer.answer(question.text, context=question.context)
-        with Session(services.engine) as session:
-            stored = session.get(type(question), question_id)
-            stored.shared_by = user
-            session.add(stored)
-            session.commit()
+        question, answer = shared
         respond(response_type="in_channel", replace_original=False, text=ui.answer_fallback_text(answer),
                 blocks=ui.answer_blocks(question_id, answer, shared_by=user, asker=question.user_id))
         respond(text="Shared in the channel.", replace_original=True, response_type="ephemeral")

@@ -81,6 +81,7 @@ def recommended(bot) -> AccountRequest:
     press(bot, "account_recommend", f"{request.id}:{request.version}", "UCOMMS")
     wait_until(lambda: request_row(bot).status == "director_review")
     settled(bot)
+    wait_until(lambda: any("is recommended" in c.text for c in bot.fake.calls_to("response_url")))
     return request_row(bot)
 
 
@@ -327,6 +328,8 @@ def approved(bot) -> RegisteredAccount:
     press(bot, "account_approve", f"{request.id}:{request.version}", "UDIR")
     wait_until(lambda: bot.rows(RegisteredAccount))
     settled(bot)
+    # The director's own confirmation comes last; wait for it, so it is not taken for the next reply.
+    wait_until(lambda: any("is approved" in c.text for c in bot.fake.calls_to("response_url")))
     bot.fake.clear()
     return bot.rows(RegisteredAccount)[0]
 
