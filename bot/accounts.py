@@ -176,6 +176,13 @@ def lookup(session: Session, query: str, limit: int = 10, include_inactive: bool
 
 # ------------------------------------------------------------------------------------------ the workflow
 
+def register_entries(engine) -> list[RegisteredAccount]:
+    """The register of authorised accounts, by platform and name: for exports."""
+    with Session(engine, expire_on_commit=False) as session:
+        return list(session.exec(select(RegisteredAccount).order_by(RegisteredAccount.platform,
+                                                                    RegisteredAccount.name)).all())
+
+
 class AccountDesk(Desk):
     """The account authorisation workflow and the register, for Slack listeners, jobs and the CLI."""
 

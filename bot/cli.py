@@ -424,15 +424,11 @@ def staff_import(
           f"{report.returned} returned, {report.left} marked as leavers" +
           (f", {len(report.errors)} bad row(s) skipped" if report.errors else ""))
     if slack and runtime.settings.slack_bot_token:
-        from sqlmodel import Session
-
         from bot.services import Services
-        from bot.staff import SlackDirectory, all_staff
+        from bot.staff import SlackDirectory, active_staff
 
         services = Services(runtime.settings, runtime)
-        with Session(engine, expire_on_commit=False) as session:
-            people = all_staff(session, active_only=True)
-        found, missing = SlackDirectory(engine, services.client).resolve_all(people)
+        found, missing = SlackDirectory(engine, services.client).resolve_all(active_staff(engine))
         print(f"Slack: {found} found by email, {missing} not on Slack")
     elif slack:
         print("Slack user ids will be looked up when first needed (no SLACK_BOT_TOKEN here).")
@@ -443,15 +439,11 @@ def staff_import(
 @staff_app.command("show")
 def staff_show(email: Annotated[str, typer.Argument(help="The person's email address.")]) -> None:
     """A person, their manager chain and their roles."""
-    from sqlmodel import Session
+    from bot.staff import ROLE_NAMES, describe_by_email
 
-    from bot.staff import ROLE_NAMES, by_email, describe
-
-    with Session(_engine(_runtime())) as session:
-        person = by_email(session, email)
-        if person is None:
-            raise CliError(f"nobody with the email {email} is in the staff directory", code=1)
-        info = describe(session, person)
+    info = describe_by_email(_engine(_runtime()), email)
+    if info is None:
+        raise CliError(f"nobody with the email {email} is in the staff directory", code=1)
     from rich.markup import escape
 
     console = _console()
@@ -475,24 +467,17 @@ def reports(
 ) -> None:
     """Reports (cases) for HR and Communications and Marketing: reference, kind, status, dates, outcome."""
     from rich.table import Table
-    from sqlmodel import Session, select
-
     from bot.export import write_csv
-    from bot.reports import KINDS, OUTCOMES, STATUS_LABELS, assignments
-    from storage.models import Report
+    from bot.reports import KINDS, OUTCOMES, STATUS_LABELS, case_rows
 
-    with Session(_engine(_runtime())) as session:
-        query = select(Report).order_by(Report.created_at)
-        if open_only:
-            query = query.where(Report.status != "closed")
-        rows = []
-        for report in session.exec(query).all():
-            handlers = ", ".join(f"{a.target}" for a in assignments(session, report.id))
-            rows.append([report.reference, report.kind, "yes" if report.urgent else "", report.status,
-                         report.created_at.strftime("%Y-%m-%d %H:%M"),
-                         report.acknowledged_at.strftime("%Y-%m-%d %H:%M") if report.acknowledged_at else "",
-                         report.closed_at.strftime("%Y-%m-%d %H:%M") if report.closed_at else "",
-                         report.outcome or "", handlers, "yes" if report.anonymised_at else ""])
+    rows = []
+    for report, handling in case_rows(_engine(_runtime()), open_only=open_only):
+        handlers = ", ".join(f"{a.target}" for a in handling)
+        rows.append([report.reference, report.kind, "yes" if report.urgent else "", report.status,
+                     report.created_at.strftime("%Y-%m-%d %H:%M"),
+                     report.acknowledged_at.strftime("%Y-%m-%d %H:%M") if report.acknowledged_at else "",
+                     report.closed_at.strftime("%Y-%m-%d %H:%M") if report.closed_at else "",
+                     report.outcome or "", handlers, "yes" if report.anonymised_at else ""])
     header = ["reference", "kind", "urgent", "status", "reported_utc", "acknowledged_utc", "closed_utc", "outcome",
               "handlers", "anonymised"]
     if as_csv:
@@ -516,14 +501,11 @@ def accounts_export(
 ) -> None:
     """The register of authorised council social media accounts (para 28)."""
     from rich.table import Table
-    from sqlmodel import Session, select
 
+    from bot.accounts import register_entries
     from bot.export import write_csv
-    from storage.models import RegisteredAccount
 
-    with Session(_engine(_runtime())) as session:
-        rows = session.exec(select(RegisteredAccount).order_by(RegisteredAccount.platform,
-                                                               RegisteredAccount.name)).all()
+    rows = register_entries(_engine(_runtime()))
     header = ["platform", "name", "handle", "url", "service", "directorate", "status", "status_reason",
               "staff_slack_ids", "approval_reference", "approved_by", "approved_at_utc", "review_due"]
     records = [[a.platform, a.name, a.handle or "", a.url or "", a.service, a.directorate, a.status,
@@ -548,27 +530,16 @@ def outbox(
 ) -> None:
     """Messages the bot owes people: queued, failed and (with --retry ID) put back to be sent again."""
     from rich.table import Table
-    from sqlalchemy import update
-    from sqlmodel import Session, select
 
-    from storage.models import OutboxMessage, utcnow
+    from bot.outbox import requeue, unsent
 
     engine = _engine(_runtime())
     if retry is not None:
-        with Session(engine) as session:
-            result = session.execute(update(OutboxMessage).where(OutboxMessage.id == retry)
-                                     .where(OutboxMessage.status == "failed")
-                                     .values(status="pending", attempts=0, next_attempt_at=utcnow()))
-            session.commit()
-        if result.rowcount != 1:
+        if not requeue(engine, retry):
             raise CliError(f"outbox message {retry} is not a failed message", code=1)
         print(f"Message {retry} will be sent by the next outbox run (`policybot jobs run outbox` sends it now).")
         return
-    with Session(engine) as session:
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        query = query.where(OutboxMessage.status == "failed") if failed else \
-            query.where(OutboxMessage.status != "sent")
-        rows = session.exec(query.limit(500)).all()
+    rows = unsent(engine, failed_only=failed)
     table = Table(title=f"{len(rows)} {'failed' if failed else 'unsent'} message(s)")
     for column in ("#", "Status", "Purpose", "To", "Attempts", "Last error", "Created (UTC)"):
         table.add_column(column)
@@ -732,13 +703,10 @@ def training_report(
 ) -> None:
     """Completion and acknowledgement rates per directorate and service."""
     from rich.table import Table
-    from sqlmodel import Session
 
     from bot.export import write_csv
 
-    desk = _training()
-    with Session(desk.engine) as session:
-        rows = desk.progress(session, by="service")
+    rows = _training().progress_report(by="service")
     columns = ["directorate", "service", "staff", "assigned", "completed", "exempt", "completion_rate",
                "acknowledged", "acknowledgement_rate"]
     if as_csv:

@@ -200,3 +200,22 @@ class Outbox:
             if message is not None:
                 message.claimed_at = _aware(message.claimed_at)
             return message
+
+
+def unsent(engine: Engine, *, failed_only: bool = False, limit: int = 500) -> list[OutboxMessage]:
+    """Messages not yet delivered (or only those that failed for good), oldest first."""
+    with Session(engine) as session:
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        query = query.where(OutboxMessage.status == "failed") if failed_only else \
+            query.where(OutboxMessage.status != "sent")
+        return list(session.exec(query.limit(limit)).all())
+
+
+def requeue(engine: Engine, message_id: int, now: datetime | None = None) -> bool:
+    """Put a message that failed for good back in the queue; False if it is not one."""
+    with Session(engine) as session:
+        result = session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id)
+                                 .where(OutboxMessage.status == "failed")
+                                 .values(status="pending", attempts=0, next_attempt_at=now or utcnow()))
+        session.commit()
+    return result.rowcount == 1

@@ -197,6 +197,15 @@ def assignments(session: Session, report_id: int) -> list[ReportAssignment]:
                              .order_by(ReportAssignment.id)).all())
 
 
+def case_rows(engine, *, open_only: bool = False) -> list[tuple[Report, list[ReportAssignment]]]:
+    """Every case (or the open ones) with who handles it, oldest first: for exports."""
+    with Session(engine, expire_on_commit=False) as session:
+        query = select(Report).order_by(Report.created_at)
+        if open_only:
+            query = query.where(Report.status != "closed")
+        return [(report, assignments(session, report.id)) for report in session.exec(query).all()]
+
+
 def access(session: Session, report: Report, user_id: str) -> str | None:
     """"handler", "reporter", "admin" (status only) or None (may not know the case exists)."""
     roles = staff.roles_of_user(session, user_id)

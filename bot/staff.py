@@ -371,3 +371,15 @@ def describe(session: Session, person: StaffMember) -> dict:
             "slack_user_id": person.slack_user_id, "active": person.active,
             "left_at": person.left_at.isoformat() if person.left_at else None,
             "manager_chain": [{"email": m.email, "name": m.name, "active": m.active} for m in chain]}
+
+
+def active_staff(engine) -> list[StaffMember]:
+    with Session(engine, expire_on_commit=False) as session:
+        return all_staff(session, active_only=True)
+
+
+def describe_by_email(engine, email: str) -> dict | None:
+    """`describe` of the person with this email, or None when nobody has it."""
+    with Session(engine) as session:
+        person = by_email(session, email)
+        return describe(session, person) if person is not None else None

@@ -719,6 +719,10 @@ class TrainingDesk(Desk):
         report.applied = True
         return report
 
+    def progress_report(self, by: str = "directorate") -> list[dict]:
+        with Session(self.engine) as session:
+            return self.progress(session, by=by)
+
     def progress(self, session: Session, by: str = "directorate") -> list[dict]:
         """Completion (running campaigns) and acknowledgement (every version being asked for) rates per
         directorate or directorate and service, over active staff; no acknowledgement rate when nothing is

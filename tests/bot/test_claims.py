@@ -176,3 +176,21 @@ def test_each_platform_sends_through_its_own_sender_and_one_without_a_sender_fai
     assert other.sent == [("conversation-1", hello)] and outbox.get(ours).sent_ts == f"m{ours}"
     failed = outbox.get(lost)
     assert failed.status == "failed" and "no sender for platform 'fax'" in failed.last_error
+
+
+def test_only_a_failed_message_is_put_back_in_the_queue(engine):
+    from sqlalchemy import update as sql_update
+
+    from bot.outbox import requeue, unsent
+    from storage.models import OutboxMessage
+
+    with Session(engine) as session:
+        failed = enqueue(session, channel="C1", text="gave up").id
+        waiting = enqueue(session, channel="C1", text="queued").id
+        session.execute(sql_update(OutboxMessage).where(OutboxMessage.id == failed).values(status="failed", attempts=8))
+        session.commit()
+    assert [m.id for m in unsent(engine, failed_only=True)] == [failed]
+    assert requeue(engine, waiting) is False and requeue(engine, 12345) is False
+    assert requeue(engine, failed) is True
+    again = next(m for m in unsent(engine) if m.id == failed)
+    assert (again.status, again.attempts) == ("pending", 0) and unsent(engine, failed_only=True) == []
