@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.account_terms import STATUS_LABELS
 from bot.messages import (Action, Actions, Context, Excerpt, Icon, Inline, Mention, Message, Paragraph, Quote,
                           Strong, Text, plain, text)
-from bot.report_messages import DISPLAY_ZONE, when
+from bot.report_messages import DISPLAY_ZONE, history, joined, when
 from storage.models import AccountRequest, RegisteredAccount
 
 RECOMMEND = "account_recommend"
@@ -27,7 +27,6 @@ REACTIVATE = "account_reactivate"
 REQUEST_ACTIONS = (RECOMMEND, MORE_INFO, DECLINE, APPROVE, REJECT, ANSWER)
 REGISTER_ACTIONS = (ADD_DETAILS, EDIT, SUSPEND, CLOSE, REACTIVATE)
 SHOWN = 2000  # the longest reason shown inside a message
-HISTORY_STEPS = 8
 
 
 def versioned(request: AccountRequest) -> str:
@@ -36,10 +35,7 @@ def versioned(request: AccountRequest) -> str:
 
 
 def _people(user_ids: str) -> Text:
-    people: list[Inline] = []
-    for n, user_id in enumerate(u for u in (user_ids or "").split(",") if u):
-        people += ([", "] if n else []) + [Mention(user_id)]
-    return tuple(people) or ("—",)
+    return joined([Mention(u) for u in (user_ids or "").split(",") if u]) or ("—",)
 
 
 def _message(body: Text, *blocks) -> Message:
@@ -79,10 +75,7 @@ def request_message(request: AccountRequest, events: list[tuple], account: Regis
                   " entry created; Comms to add the handle or URL once the account exists"]
     blocks.append(Paragraph(tuple(state)))
     if events:
-        history: list[Inline] = []
-        for n, (at, actor, action, _) in enumerate(events[-HISTORY_STEPS:]):
-            history += (["\n"] if n else []) + [f"{when(at, zone)} · {action}"] + ([" · ", Mention(actor)] if actor else [])
-        blocks.append(Context(tuple(history), tail=True))
+        blocks.append(history(events, zone, details=False))
     if request.status == "comms_review":
         value = versioned(request)
         blocks.append(Actions(group=f"request_{request.id}", actions=(

@@ -35,13 +35,23 @@ def handler(kind: str, target: str) -> Inline:
     return Mention(target) if kind == "user" else TEAM_NAMES.get(target, target)
 
 
-def _joined(parts: list[Inline], separator: str = ", ") -> Text:
+def joined(parts: list[Inline], separator: str = ", ") -> Text:
     out: list[Inline] = []
     for n, part in enumerate(parts):
         if n:
             out.append(separator)
         out.append(part)
     return tuple(out)
+
+
+def history(events: list[tuple], zone: ZoneInfo, *, shown=lambda actor: True, details: bool = True) -> Context:
+    """The latest steps of a case or request, one a line: when · what · who (where `shown`) · detail."""
+    parts: list[Inline] = []
+    for n, (at, actor, action, detail) in enumerate(events[-HISTORY_STEPS:]):
+        parts += (["\n"] if n else []) + [f"{when(at, zone)} · {action}"]
+        parts += [" · ", Mention(actor)] if actor and shown(actor) else []
+        parts += [f" · {detail}"] if details and detail else []
+    return Context(tuple(parts), tail=True)
 
 
 def case_summary(report: Report) -> str:
@@ -75,7 +85,7 @@ def case_message(report: Report, *, show_reporter: bool, assigned: list[Inline],
     if report.involved_text:
         involved.append(Excerpt(report.involved_text, INVOLVED_SHOWN))
     if involved:
-        rows.append(("Involved", _joined(involved)))
+        rows.append(("Involved", joined(involved)))
     if show_reporter:
         rows.append(("Reported by", text(Mention(report.reporter_user_id), " (asked for their name to be shown "
                                          "only to case handlers)" if report.confidential else "")))
@@ -90,18 +100,11 @@ def case_message(report: Report, *, show_reporter: bool, assigned: list[Inline],
     if report.status == "closed":
         state += [f" · {OUTCOMES.get(report.outcome or '', report.outcome or '')} · closed by ",
                   Mention(report.closed_by or ""), f" {when(report.closed_at, zone)}"]
-    state += ["\n", Strong("Handled by:"), " ", *(_joined(assigned) if assigned else ("—",))]
+    state += ["\n", Strong("Handled by:"), " ", *(joined(assigned) if assigned else ("—",))]
     blocks.append(Paragraph(tuple(state)))
     if events:
-        def shown(actor):  # the reporter's own steps do not name them where they are hidden
-            return actor and (show_reporter or actor != report.reporter_user_id)
-
-        history: list[Inline] = []
-        for n, (at, actor, action, detail) in enumerate(events[-HISTORY_STEPS:]):
-            history += (["\n"] if n else []) + [f"{when(at, zone)} · {action}"]
-            history += [" · ", Mention(actor)] if shown(actor) else []
-            history += [f" · {detail}"] if detail else []
-        blocks.append(Context(tuple(history), tail=True))
+        # The reporter's own steps do not name them where they are hidden.
+        blocks.append(history(events, zone, shown=lambda actor: show_reporter or actor != report.reporter_user_id))
     if report.status != "closed":
         value = str(report.id)
         buttons = [Action(ACK, "Acknowledge", value, primary=True)] if report.status in ("open", "submitted") else []
@@ -133,7 +136,7 @@ def route_description(handlers: list[Inline]) -> Text:
     """Where a case has gone, in the reporter's words ("It has gone to your line manager.")."""
     if not handlers:
         return text("It is being passed to the right people now.")
-    return text("It has gone to ", *_joined(list(dict.fromkeys(handlers)), " and "), ".")
+    return text("It has gone to ", *joined(list(dict.fromkeys(handlers)), " and "), ".")
 
 
 def reminder(report: Report, reported: str, hours: float) -> Message:

@@ -20,6 +20,13 @@ from tests.support.slack_requests import (
 )
 
 
+def _wait_event_done(bot, timeout=5.0):
+    """Until the first event's claim is marked done (its handling has finished)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and bot.rows(SlackEvent)[0].status != "done":
+        time.sleep(0.02)
+
+
 def _wait_rows(bot, model, count=1, timeout=5.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -96,9 +103,7 @@ def test_a_retry_of_a_handled_event_is_not_answered_twice(slack_bot, fake_slack)
     retry = slack_bot.event(event, event_id="EvSAME", headers={"X-Slack-Retry-Num": "1",
                                                                "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and slack_bot.rows(SlackEvent)[0].status != "done":
-        time.sleep(0.02)
+    _wait_event_done(slack_bot)
     time.sleep(0.3)
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert [(e.event_id, e.status) for e in slack_bot.rows(SlackEvent)] == [("EvSAME", "done")]
@@ -321,9 +326,7 @@ def test_an_event_the_database_cannot_claim_in_time_gets_503_and_its_retry_is_an
     retry = slack_bot.event(event, event_id="EvHELD", headers={"X-Slack-Retry-Num": "1",
                                                                "X-Slack-Retry-Reason": "http_error"})
     assert retry.status_code == 200
-    wait_for_done = time.monotonic() + 5
-    while time.monotonic() < wait_for_done and slack_bot.rows(SlackEvent)[0].status != "done":
-        time.sleep(0.02)
+    _wait_event_done(slack_bot)
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert server.ACK_DEADLINE_S < 3
 
