@@ -10,6 +10,7 @@ own index is untouched) and every question is answered in process:
 
     .venv/bin/python bench/quality.py [--mode lexical|hybrid|both] [--set NAME ...] [--verbose]
     .venv/bin/python bench/quality.py --sweep semantic_weight=0.3,0.4,0.5,0.6 --sweep min_support=0.3,0.4
+    .venv/bin/python bench/quality.py --saved-answers 200   # with 200 Comms saved answers beside the documents
 
 `--sweep` scores every combination of the values given on every set and prints the mean figures, which
 is how the weights and thresholds in `knowledge.retrieval.Tuning` were chosen: on all sets at once.
@@ -60,7 +61,42 @@ class CachingEmbedder:
         return np.vstack([self._cache[t] for t in texts])
 
 
-def build(folders: list[Path], scratch: Path, embedder):
+FAQ_TOPICS = (
+    "car parking permit", "expenses claim", "annual leave request", "flexi time", "IT password reset",
+    "staff ID badge", "lone working", "mileage allowance", "payslip", "pension scheme", "first aid training",
+    "fire drill", "desk booking", "Teams meeting recording", "email signature", "out of office message",
+    "council logo and branding", "press release", "photography consent form", "event stall", "staff newsletter",
+    "website page update", "freedom of information request", "customer complaint", "translation service",
+    "accessible documents", "video captions", "QR codes on posters", "campaign hashtag",
+    "paid adverts on Facebook", "working with influencers", "livestreaming a meeting", "council podcast",
+    "stock images", "Canva account", "LinkedIn profile", "verified badge on X", "councillor's posts",
+    "job adverts online", "consultation survey")
+FAQ_FORMS = ("How do I arrange {t}?", "Who do I contact about {t}?", "Is there guidance on {t}?",
+             "What is the process for {t}?", "Can I get help with {t}?")
+
+
+def add_saved_answers(engine, count: int) -> None:
+    """`count` Comms answers of the kind a council builds up (FAQ topics × phrasings), beside the documents."""
+    from datetime import datetime, timezone
+
+    from sqlmodel import Session
+
+    from bot.saved_answers import save, sync_document
+
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        for n in range(count):
+            topic = FAQ_TOPICS[n % len(FAQ_TOPICS)]
+            question = FAQ_FORMS[(n // len(FAQ_TOPICS)) % len(FAQ_FORMS)].format(t=topic)
+            answer = (f"For {topic}, see the staff intranet page on {topic} or contact the team that runs it; "
+                      f"Communications and Marketing can advise where it touches the council's public image.")
+            save(session, question=question, answer=answer, passages=[], actor="bench", actor_name="Comms",
+                 at=at, origin="import", sync=False)
+        sync_document(session)
+        session.commit()
+
+
+def build(folders: list[Path], scratch: Path, embedder, saved: int = 0):
     from knowledge.embeddings import unit_vectors
     from knowledge.indexer import index_paths
     from knowledge.retrieval import HybridIndex, KnowledgeIndex, iter_units, load_passages
@@ -74,6 +110,8 @@ def build(folders: list[Path], scratch: Path, embedder):
     report = index_paths(engine, folders)
     for failure in report.failed:
         print(f"  not indexed: {failure.error}", file=sys.stderr)
+    if saved:
+        add_saved_answers(engine, saved)
     passages = load_passages(engine)
     lexical = KnowledgeIndex(passages)
     indexed = time.perf_counter() - started
@@ -103,6 +141,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", dest="sets", help="only these sets (default: all)")
     parser.add_argument("--sweep", action="append", default=[], help="NAME=V1,V2,… (a Tuning field)")
     parser.add_argument("--verbose", action="store_true", help="print each miss")
+    parser.add_argument("--saved-answers", type=int, default=0, metavar="N",
+                        help="index N Comms saved answers beside the documents")
     parser.add_argument("--signals", action="store_true",
                         help="print the decline signals of every question (support, similarity)")
     args = parser.parse_args()
@@ -126,7 +166,7 @@ def main() -> int:
             if key not in built:
                 scratch = Path(scratch_root) / str(len(built))
                 scratch.mkdir()
-                built[key] = build(folders, scratch, embedder if "hybrid" in modes else None)
+                built[key] = build(folders, scratch, embedder if "hybrid" in modes else None, args.saved_answers)
             lexical, hybrid, seconds = built[key]
             indexes[name] = {"lexical": lexical, "hybrid": hybrid}
             timings[name] = seconds
@@ -145,7 +185,8 @@ def main() -> int:
                 for line in report.table():
                     print(f"   {line}")
                 figures[f"{name}/{mode}"] = report.to_json()
-        write_results("quality", {"sets": figures, "index_seconds": timings})
+        write_results("quality" + (f"-saved{args.saved_answers}" if args.saved_answers else ""),
+                      {"sets": figures, "index_seconds": timings, "saved_answers": args.saved_answers})
     return 0
 
 

@@ -234,13 +234,13 @@ class AccountDesk(Desk):
         allowed = {request.director_user_id} if request.director_user_id else set()
         director = staff.director_of(session, request.directorate)
         if director is not None:
-            user_id = self.directory.slack_id(director, session)
+            user_id = self.directory.user_id(director, session)
             if user_id:
                 allowed.add(user_id)
         for email in self.settings.deputies.get(request.directorate.strip().lower(), set()):
             person = staff.by_email(session, email)
             if person is not None and person.active:
-                user_id = self.directory.slack_id(person, session)
+                user_id = self.directory.user_id(person, session)
                 if user_id:
                     allowed.add(user_id)
         return allowed
@@ -307,7 +307,7 @@ class AccountDesk(Desk):
 
     def _name(self, session: Session, user_id: str | None) -> str:
         """A person as the request's history names them: their directory name."""
-        person = staff.by_slack_id(session, user_id) if user_id else None
+        person = staff.by_user_id(session, user_id) if user_id else None
         return person.name if person is not None else (user_id or "")
 
     def _schedule(self, request: AccountRequest, now: datetime) -> None:
@@ -401,7 +401,7 @@ class AccountDesk(Desk):
                 raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}; "
                                    "it can be recommended only while Comms are reviewing it.")
             director = staff.director_of(session, request.directorate)
-            director_id = self.directory.slack_id(director, session) if director is not None else None
+            director_id = self.directory.user_id(director, session) if director is not None else None
             if director_id is None:
                 raise AccountError(f"No Corporate Director for {request.directorate} is in the staff directory "
                                    "(or they are not on Slack), so nobody can decide this yet. Ask HR to update "

@@ -57,6 +57,16 @@ def _engine(runtime):
                        f"{reason}") from None
 
 
+def _operator() -> str:
+    """Who ran a command that changes something, for the history: "cli:" and the login name."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:64]
+    except Exception:  # no login name (some containers)
+        return "cli"
+
+
 # --------------------------------------------------------------------------------------------- ask
 
 @app.command()
@@ -367,30 +377,146 @@ def questions(
     since: Annotated[Optional[str], typer.Option(help="Only questions asked on or after this date (YYYY-MM-DD).")] = None,
     unanswered: Annotated[bool, typer.Option("--unanswered", help="Only questions the bot declined.")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output.")] = False,
+    show_gaps: Annotated[bool, typer.Option("--gaps", help="Group the unanswered and not-helpful questions of the "
+                                            "last --days days by topic: what the documents lack.")] = False,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="With --gaps: how many days back.")] = 30,
 ) -> None:
-    """What staff asked, what the bot said, and how they voted: where the documents fall short."""
-    from datetime import date
+    """What staff asked, what the bot said, how they voted, and what Comms did with hand-offs."""
+    from datetime import date, timedelta
 
+    from rich.markup import escape
     from rich.table import Table
 
-    from bot.questions import list_questions, questions_csv
+    from bot.questions import duration, gaps, list_questions, questions_csv
 
     try:
         since_date = date.fromisoformat(since) if since else None
     except ValueError:
         raise CliError(f"--since must be a date like 2026-11-01, not {since!r}", code=2) from None
-    rows = list_questions(_engine(_runtime()), since_date, unanswered)
+    runtime = _runtime()
+    if show_gaps:
+        start = since_date or (date.today() - timedelta(days=days))
+        found = gaps(_engine(runtime), start)
+        table = Table(title=f"Gaps since {start.isoformat()}: {sum(len(g.questions) for g in found)} question(s) "
+                            f"in {len(found)} topic(s)")
+        for column in ("Topic", "Questions", "To Comms", "Answered by Comms", "For example"):
+            table.add_column(column)
+        for gap in found:
+            table.add_row(escape(gap.topic), str(len(gap.questions)), str(gap.handed_off),
+                          str(gap.answered_by_comms), escape(gap.questions[0].question[:100]))
+        _console().print(table)
+        return
+    rows = list_questions(_engine(runtime), since_date, unanswered)
     if as_csv:
         sys.stdout.write(questions_csv(rows))
         return
     table = Table(title=f"{len(rows)} question{'s' if len(rows) != 1 else ''}")
-    for column in ("Asked (UTC)", "Where", "Question", "Answered", "Cited", "👍", "👎", "To Comms"):
+    for column in ("Asked (UTC)", "Where", "Question", "Answered", "Cited", "👍", "👎", "To Comms", "Answered in"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.asked_at.strftime("%Y-%m-%d %H:%M"), row.surface, row.question[:120],
+        table.add_row(row.asked_at.strftime("%Y-%m-%d %H:%M"), row.surface, escape(row.question[:120]),
                       "yes" if row.answered else "no", row.citations, str(row.helpful), str(row.not_helpful),
-                      "yes" if row.handed_off else "")
+                      row.handoff_state, duration(row.time_to_answer))
     _console().print(table)
+
+
+answers_app = typer.Typer(help="Answers Communications and Marketing saved for future questions.",
+                          no_args_is_help=True)
+app.add_typer(answers_app, name="answers")
+
+
+@answers_app.command("list")
+def answers_list(
+    retired: Annotated[bool, typer.Option("--retired", help="Include retired answers.")] = False,
+) -> None:
+    """The saved answers, newest first."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    from bot.saved_answers import list_answers
+
+    rows = list_answers(_engine(_runtime()), include_retired=retired)
+    table = Table(title=f"{len(rows)} saved answer{'s' if len(rows) != 1 else ''}")
+    for column in ("ID", "Status", "Question", "Answer", "Approved by", "Updated (UTC)", "Review"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(str(row.id), row.status, escape(row.question[:80]), escape(row.answer[:80]),
+                      escape(row.approved_by_name or row.approved_by), row.updated_at.strftime("%Y-%m-%d %H:%M"),
+                      "source changed" if row.review_flagged_at else "")
+    _console().print(table)
+
+
+@answers_app.command("show")
+def answers_show(answer_id: Annotated[int, typer.Argument(metavar="ID", help="The saved answer's number.")]) -> None:
+    """One saved answer: its wording, answer, sources and history."""
+    from rich.markup import escape
+
+    from bot.saved_answers import show
+
+    record = show(_engine(_runtime()), answer_id)
+    if record is None:
+        raise CliError(f"no saved answer #{answer_id} (see: policybot answers list --retired)", code=1)
+    saved = record.answer
+    console = _console()
+    console.print(f"[bold]Saved answer #{saved.id}[/bold] ({saved.status}, {saved.origin})")
+    console.print(f"Question: {escape(saved.question)}")
+    console.print(f"Answer: {escape(saved.answer)}")
+    console.print("Sources: " + (escape("; ".join(s.get("label") or f"{s.get('document')} {s.get('section')}"
+                                                  for s in record.sources)) or "—"))
+    console.print(f"Approved by: {escape(saved.approved_by_name or saved.approved_by or '—')}")
+    if saved.review_flagged_at:
+        console.print(f"[bold]Review:[/bold] {escape(saved.review_note or 'a source changed')}")
+    for event in record.events:
+        detail = f" · {escape(event.detail[:200])}" if event.detail else ""
+        console.print(f"  {event.at:%Y-%m-%d %H:%M} · {escape(event.action)} · {escape(event.actor or 'policybot')}"
+                      f"{detail}")
+
+
+@answers_app.command("retire")
+def answers_retire(
+    answer_id: Annotated[int, typer.Argument(metavar="ID", help="The saved answer's number.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in its history).")] = "",
+) -> None:
+    """Stop using a saved answer (every running bot stops within a minute); it stays on record."""
+    from bot.saved_answers import SavedAnswerError, retire
+
+    try:
+        retire(_engine(_runtime()), answer_id, actor=_operator(), reason=reason)
+    except SavedAnswerError as error:
+        raise CliError(f"{error}; nothing changed", code=1) from None
+    print(f"Saved answer #{answer_id} retired.")
+
+
+@answers_app.command("export")
+def answers_export(
+    as_csv: Annotated[bool, typer.Option("--csv", help="Write CSV to standard output (the only format).")] = True,
+) -> None:
+    """Every saved answer (retired ones too) as CSV."""
+    from bot.saved_answers import export_csv
+
+    sys.stdout.write(export_csv(_engine(_runtime())))
+
+
+@answers_app.command("import")
+def answers_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns question,answer and optionally source.")],
+    partial: Annotated[bool, typer.Option("--partial", help="Add the good rows even if some are bad.")] = False,
+) -> None:
+    """Add saved answers from a CSV (e.g. an existing FAQ). A file with a bad row changes nothing unless
+    --partial."""
+    from bot.saved_answers import AnswerImportError, import_csv
+
+    try:
+        report = import_csv(_engine(_runtime()), file, actor=_operator(), partial=partial)
+    except AnswerImportError as error:
+        raise CliError(str(error), code=1) from None
+    for line in report.errors:
+        _err(line)
+    if report.errors and not report.applied:
+        raise CliError(f"{len(report.errors)} bad row(s) in {file}; nothing was changed. Fix them, or use "
+                       "--partial to import the good rows.", code=1)
+    print(f"{report.rows} rows: {report.added} saved answer(s) added" +
+          (f", {len(report.errors)} bad row(s) skipped" if report.errors else ""))
 
 
 staff_app = typer.Typer(help="The staff directory (who manages whom, and who is in which team).",
@@ -425,10 +551,10 @@ def staff_import(
           (f", {len(report.errors)} bad row(s) skipped" if report.errors else ""))
     if slack and runtime.settings.slack_bot_token:
         from bot.services import Services
-        from bot.staff import SlackDirectory, active_staff
+        from bot.staff import active_staff
 
         services = Services(runtime.settings, runtime)
-        found, missing = SlackDirectory(engine, services.client).resolve_all(active_staff(engine))
+        found, missing = services.directory.resolve_all(active_staff(engine))
         print(f"Slack: {found} found by email, {missing} not on Slack")
     elif slack:
         print("Slack user ids will be looked up when first needed (no SLACK_BOT_TOKEN here).")
@@ -452,7 +578,8 @@ def staff_show(email: Annotated[str, typer.Argument(help="The person's email add
     console.print(f"[bold]{escape(info['name'])}[/bold] <{escape(info['email'])}> ({status})")
     console.print(f"Directorate: {escape(info['directorate'] or '—')}   Service: {escape(info['service'] or '—')}")
     console.print("Roles: " + (", ".join(f"{r} ({ROLE_NAMES[r]})" for r in info["roles"]) or "—"))
-    console.print(f"Slack: {escape(info['slack_user_id'] or 'not looked up yet, or not on Slack')}")
+    slack = info["slack_user_id"] or ("not on Slack" if info["slack_checked"] else "not looked up yet")
+    console.print(f"Slack: {escape(slack)}")
     if not info["manager_chain"]:
         console.print("Manager chain: none (top of the organisation)")
     for level, manager in enumerate(info["manager_chain"], start=1):

@@ -13,7 +13,10 @@ class Desk:
         self.services = services
         self.settings = services.settings
         self.engine = services.engine
-        self.directory = staff.SlackDirectory(self.engine, services.client, clock=self.clock)
+
+    @property
+    def directory(self):
+        return self.services.directory
 
     def clock(self) -> datetime:
         return self.services.clock()  # read each time: jobs and tests may give the services another clock

@@ -19,6 +19,7 @@ class Home:
     roles: set[str]
     progress: list[dict] | None = None   # for HR and Comms: training and acknowledgement by directorate
     acknowledgements: tuple = field(default_factory=lambda: ([], []))  # campaigns, new versions waiting
+    saved_answers: list | None = None  # for Comms: the latest saved answers, to edit or retire
 
     @property
     def can_start_campaigns(self) -> bool:
@@ -34,4 +35,8 @@ def home_for(services, user_id: str) -> Home:
             home.progress = services.training.progress(session)
     if home.progress is not None:
         home.acknowledgements = services.training.acknowledgement_status()
+    if "comms" in home.roles:
+        from bot.saved_answers import list_answers
+
+        home.saved_answers = list_answers(services.engine, limit=10)
     return home

@@ -19,6 +19,7 @@ from bot.messages import (
     text,
 )
 from knowledge.answer import Answer, Citation, referenced_note
+from knowledge.saved import ANSWERS_TITLE
 
 HELPFUL = "answer_helpful"
 NOT_HELPFUL = "answer_not_helpful"
@@ -30,6 +31,8 @@ SUMMARY_ANSWER, SUMMARY_SHOWN = 250, 1000
 
 
 def citation_line(citation: Citation) -> str:
+    if citation.document == ANSWERS_TITLE:
+        return citation.cite
     section = f"para {citation.section}" if citation.section.isdigit() else citation.section
     parts = [citation.document, section]
     if citation.heading and citation.heading != citation.section:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -116,6 +116,8 @@ class QuestionRow:
     helpful: int
     not_helpful: int
     handed_off: bool
+    handoff_state: str = ""  # waiting, assigned, answered, not for us ("" when never handed off)
+    time_to_answer: timedelta | None = None  # from the hand-off to Comms' answer
 
 
 def list_questions(engine: Engine, since: date | None = None, unanswered: bool = False) -> list[QuestionRow]:
@@ -128,24 +130,96 @@ def list_questions(engine: Engine, since: date | None = None, unanswered: bool =
         questions = session.exec(query).all()
         ids = [q.id for q in questions]
         votes = session.exec(select(AnswerVote).where(AnswerVote.question_id.in_(ids))).all() if ids else []
-        handoffs = {h.question_id for h in session.exec(select(Handoff).where(Handoff.question_id.in_(ids))).all()} \
-            if ids else set()
+        handoffs: dict[int, Handoff] = {}
+        for handoff in (session.exec(select(Handoff).where(Handoff.question_id.in_(ids))
+                                     .order_by(Handoff.id)).all() if ids else []):
+            handoffs.setdefault(handoff.question_id, handoff)
     helpful: dict[int, int] = {}
     unhelpful: dict[int, int] = {}
     for vote in votes:
         bucket = helpful if vote.helpful else unhelpful
         bucket[vote.question_id] = bucket.get(vote.question_id, 0) + 1
-    return [QuestionRow(q.id, q.asked_at, q.surface, q.user_id, q.text, q.answered, q.citations,
-                        helpful.get(q.id, 0), unhelpful.get(q.id, 0), q.id in handoffs) for q in questions]
+    rows = []
+    for q in questions:
+        handoff = handoffs.get(q.id)
+        state = STATE_NAMES.get(handoff.status, handoff.status) if handoff else ""
+        waited = None
+        if handoff is not None and handoff.answered_at is not None:
+            waited = _aware(handoff.answered_at) - _aware(handoff.created_at)
+        rows.append(QuestionRow(q.id, q.asked_at, q.surface, q.user_id, q.text, q.answered, q.citations,
+                                helpful.get(q.id, 0), unhelpful.get(q.id, 0), handoff is not None, state, waited))
+    return rows
+
+
+STATE_NAMES = {"waiting": "waiting", "assigned": "assigned", "answered": "answered", "not_for_us": "not for us"}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def duration(waited: timedelta | None) -> str:
+    if waited is None:
+        return ""
+    minutes = int(waited.total_seconds() // 60)
+    return f"{minutes} min" if minutes < 60 else f"{minutes / 60:.1f} h" if minutes < 2880 else \
+        f"{minutes / 1440:.1f} days"
+
+
+@dataclass
+class Gap:
+    """Questions of one topic the documents did not answer well: declined, or answered and voted not helpful."""
+
+    topic: str
+    questions: list[QuestionRow]
+
+    @property
+    def handed_off(self) -> int:
+        return sum(1 for q in self.questions if q.handed_off)
+
+    @property
+    def answered_by_comms(self) -> int:
+        return sum(1 for q in self.questions if q.handoff_state == "answered")
+
+
+def gaps(engine: Engine, since: date) -> list[Gap]:
+    """The unanswered and not-helpful questions since `since`, grouped by topic (questions sharing most of
+    their content words), largest group first, so Comms see what the documents lack."""
+    from knowledge.text import tokens
+
+    rows = [r for r in list_questions(engine, since) if not r.answered or r.not_helpful > r.helpful]
+    groups: list[tuple[set[str], list[QuestionRow], dict[str, int]]] = []
+    for row in rows:
+        words = set(tokens(row.question))
+        best, best_overlap = None, 0.0
+        for group in groups:
+            shared = len(words & group[0])
+            overlap = shared / max(1, min(len(words), len(group[0])))
+            if shared and overlap >= 0.5 and overlap > best_overlap:
+                best, best_overlap = group, overlap
+        if best is None:
+            best = (set(), [], {})
+            groups.append(best)
+        best[0].update(words)
+        best[1].append(row)
+        for word in words:
+            best[2][word] = best[2].get(word, 0) + 1
+    found = []
+    for _, members, counts in groups:
+        common = sorted(counts, key=lambda w: (-counts[w], w))[:3]
+        found.append(Gap(" · ".join(common) or "(no words)", members))
+    return sorted(found, key=lambda g: (-len(g.questions), g.topic))
 
 
 def questions_csv(rows: list[QuestionRow]) -> str:
     buffer = io.StringIO()
     write_csv(buffer, ["id", "asked_at", "surface", "user_id", "question", "answered", "citations", "helpful",
-                       "not_helpful", "handed_to_comms"],
+                       "not_helpful", "handed_to_comms", "handoff_state", "minutes_to_answer"],
               [[row.id, row.asked_at.isoformat(timespec="seconds"), row.surface, row.user_id, row.question,
                 "yes" if row.answered else "no", row.citations, row.helpful, row.not_helpful,
-                "yes" if row.handed_off else "no"] for row in rows])
+                "yes" if row.handed_off else "no", row.handoff_state,
+                int(row.time_to_answer.total_seconds() // 60) if row.time_to_answer is not None else ""]
+               for row in rows])
     return buffer.getvalue()
 
 
@@ -205,27 +279,6 @@ class QuestionDesk(Desk):
                                       content=content, purpose=purpose, response_url=response_url, **about).id
             session.commit()
         self.services.outbox.deliver([message_id])
-
-    def hand_off(self, question_id: int | None, user: str) -> str:
-        """Pass the question to Communications and Marketing (once); what to tell the person who pressed."""
-        channel = self.settings.comms_channel
-        if not channel:
-            return ("No Communications and Marketing channel is set up for the bot yet (POLICYBOT_COMMS_CHANNEL). "
-                    "Please contact Communications and Marketing directly.")
-        with Session(self.engine) as session:
-            question, created = (None, False) if question_id is None else record_handoff(session, question_id, user)
-            if question is None:
-                return "That question is no longer on record."
-            if not created:
-                return ("You already passed this question to Communications and Marketing; they will reply to you "
-                        "directly.")
-            comms_id = self.enqueue(session, channel=channel, content=say.handoff(
-                question.text, question.user_id or user, question.answer_text, question.answered, question.id),
-                purpose="handoff", ref_type="question", ref_id=question.id).id
-            session.commit()
-        self.services.outbox.deliver([comms_id])
-        return ("I've passed your question to Communications and Marketing with my answer. Someone from the team "
-                "will reply to you directly.")
 
     def share(self, question_id: int | None, user: str) -> tuple[Question, Answer] | None:
         """The asker's answer to post in the channel (recorded as shared); None for anyone else."""

@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from bot import staff
+from bot import identities, staff
 from bot.desk import Desk
 from bot import report_messages as say
 from bot.references import next_reference
@@ -131,7 +131,7 @@ def _involved(report: Report) -> set[str]:
     return {user for user in report.involved_users.split(",") if user}
 
 
-def _manager_target(session: Session, directory: staff.SlackDirectory, chain, involved: set[str],
+def _manager_target(session: Session, directory: identities.Directory, chain, involved: set[str],
                     start: int = 0) -> tuple[Target | None, int, list[str]]:
     """The first manager in `chain[start:]` who can take the case. Returns it, its level and notes."""
     notes: list[str] = []
@@ -140,7 +140,7 @@ def _manager_target(session: Session, directory: staff.SlackDirectory, chain, in
         if not manager.active:
             notes.append(f"{manager.name} has left the council")
             continue
-        user_id = directory.slack_id(manager, session)
+        user_id = directory.user_id(manager, session)
         if user_id is None:
             notes.append(f"{manager.name} is not on Slack")
             continue
@@ -153,7 +153,7 @@ def _manager_target(session: Session, directory: staff.SlackDirectory, chain, in
     return None, len(chain), notes
 
 
-def plan_route(session: Session, directory: staff.SlackDirectory, report: Report,
+def plan_route(session: Session, directory: identities.Directory, report: Report,
                reporter: staff.StaffMember | None) -> tuple[list[Target], list[str], int]:
     """Where a new case goes. Returns the targets, notes for the timeline, and the manager level used."""
     involved = _involved(report)
@@ -209,7 +209,7 @@ def case_rows(engine, *, open_only: bool = False) -> list[tuple[Report, list[Rep
 def access(session: Session, report: Report, user_id: str) -> str | None:
     """"handler", "reporter", "admin" (status only) or None (may not know the case exists)."""
     roles = staff.roles_of_user(session, user_id)
-    person = staff.by_slack_id(session, user_id)
+    person = staff.by_user_id(session, user_id)
     left = person is not None and not person.active  # a manager who has left no longer handles their cases
     for assignment in assignments(session, report.id):
         if (assignment.kind == "user" and assignment.target == user_id and not left) or \
@@ -309,7 +309,7 @@ class CaseDesk(Desk):
             return ids
         sent = False
         for person in staff.with_role(session, target.target):
-            user_id = self.directory.slack_id(person, session)
+            user_id = self.directory.user_id(person, session)
             if user_id:
                 ids.append(self._queue_case(session, report, user_id, "report-case:dm", private=True, header=header))
                 sent = True
@@ -330,10 +330,9 @@ class CaseDesk(Desk):
         if channel:
             return [self.enqueue(session, channel=channel, content=alert, purpose="admin-alert", **ref).id]
         ids = []
-        for person in staff.with_role(session, "admin"):
-            if person.slack_user_id:
-                ids.append(self.enqueue(session, channel=person.slack_user_id, content=alert,
-                                        purpose="admin-alert", **ref).id)
+        admins = staff.with_role(session, "admin")
+        for user_id in identities.user_ids(session, [person.id for person in admins]).values():
+            ids.append(self.enqueue(session, channel=user_id, content=alert, purpose="admin-alert", **ref).id)
         return ids
 
     def _tell_reporter(self, session: Session, report: Report, message: say.Message) -> list[int]:
@@ -375,7 +374,7 @@ class CaseDesk(Desk):
         """A handler as the case history names them: a team, or a person by their directory name."""
         if kind != "user":
             return TEAM_NAMES.get(target, target)
-        person = staff.by_slack_id(session, target)
+        person = staff.by_user_id(session, target)
         return person.name if person is not None else target
 
     # --------------------------------------------------------------------------------------- routing
@@ -649,7 +648,7 @@ class CaseDesk(Desk):
         target: Target | None = None
         notes: list[str] = []
         if has_manager_route:
-            reporter = staff.by_slack_id(session, report.reporter_user_id) if report.reporter_user_id else None
+            reporter = staff.by_user_id(session, report.reporter_user_id) if report.reporter_user_id else None
             chain = staff.manager_chain(session, reporter) if reporter else []
             assigned_users = {a.target for a in current if a.kind == "user"}
             target, level, notes = _manager_target(session, self.directory, chain, _involved(report) | assigned_users,
@@ -673,7 +672,7 @@ class CaseDesk(Desk):
             for assignment in current:
                 if assignment.kind == "role":
                     for person in staff.with_role(session, assignment.target):
-                        user_id = self.directory.slack_id(person, session)
+                        user_id = self.directory.user_id(person, session)
                         if user_id and user_id not in recipients:
                             recipients.append(user_id)
             detail = ", ".join(self._handler_name(session, "user", user_id) for user_id in recipients) \

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from sqlalchemy.engine import Engine, make_url
@@ -23,6 +25,9 @@ def redact_url(url: str) -> str:
 @dataclass
 class Runtime:
     settings: Settings
+    _stamp: tuple | None = field(default=None, init=False, repr=False)
+    _checked: float = field(default=0.0, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @cached_property
     def engine(self) -> Engine:
@@ -40,8 +45,10 @@ class Runtime:
         from knowledge.indexer import index_paths
         from storage.models import Document
 
-        with Session(self.engine) as session:
-            if session.exec(select(Document.id).limit(1)).first() is not None:
+        from knowledge.saved import ANSWERS_SOURCE
+
+        with Session(self.engine) as session:  # saved answers alone are not the council's documents
+            if session.exec(select(Document.id).where(Document.source_path != ANSWERS_SOURCE).limit(1)).first():
                 return False
         if notify:
             notify("Indexing the knowledge documents for the first time…")
@@ -64,6 +71,27 @@ class Runtime:
 
         return Answerer(self.index, GenerativeAnswerer.from_settings(self.settings),
                         QueryRewriter.from_settings(self.settings))
+
+    def current_answerer(self):
+        """The answerer over the knowledge base as it is now: every `knowledge_reload_seconds` the database's
+        knowledge stamp is read, and the index rebuilt when another process (or this one) has changed a
+        document or a saved answer since it was built."""
+        from sqlmodel import Session
+
+        from knowledge.saved import knowledge_stamp
+
+        with self._lock:
+            now = time.monotonic()
+            if "answerer" not in self.__dict__ or now - self._checked >= self.settings.knowledge_reload_seconds:
+                self._checked = now
+                with Session(self.engine) as session:
+                    stamp = knowledge_stamp(session)
+                if stamp != self._stamp:
+                    if self._stamp is not None:
+                        log.info("knowledge base changed: reloading the index")
+                    self.reload_index()
+                    self._stamp = stamp
+            return self.answerer
 
     def reload_index(self) -> None:
         self.__dict__.pop("index", None)

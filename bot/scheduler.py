@@ -62,6 +62,18 @@ def _manager_digests(services) -> str:
     return f"{sent} digest(s) sent"
 
 
+def _handoff_reminders(services) -> str:
+    reminded, ids = services.handoffs.run_reminders()
+    services.outbox.deliver(ids)
+    return f"{reminded} hand-off(s) reminded"
+
+
+def _saved_answer_reviews(services) -> str:
+    flagged, ids = services.handoffs.run_reviews()
+    services.outbox.deliver(ids)
+    return f"{flagged} saved answer(s) flagged for review"
+
+
 JOBS: dict[str, Job] = {
     "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
                   seconds=30),
@@ -76,6 +88,10 @@ JOBS: dict[str, Job] = {
                            "escalations, in working time", _training_nudges, seconds=900),
     "manager-digests": Job("manager-digests", "Each line manager's weekly team digest (the week's first working "
                            "day)", _manager_digests, cron={"day_of_week": "mon-fri", "hour": 9, "minute": 5}),
+    "handoff-reminders": Job("handoff-reminders", "Remind Comms, once, of questions handed to them and not answered "
+                             "after POLICYBOT_HANDOFF_REMIND_HOURS working hours", _handoff_reminders, seconds=600),
+    "saved-answer-reviews": Job("saved-answer-reviews", "Flag to Comms saved answers whose source paragraphs "
+                                "changed", _saved_answer_reviews, seconds=3600),
     "retention": Job("retention", "Anonymise closed reports past POLICYBOT_REPORT_RETENTION_DAYS", _retention,
                      cron={"hour": 2, "minute": 30}),
 }

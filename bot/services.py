@@ -33,13 +33,20 @@ class Services:
 
     @property
     def answerer(self):
-        return self.runtime.answerer
+        return self.runtime.current_answerer()
 
     @cached_property
     def client(self):
         from handlers.slack.app import make_web_client
 
         return make_web_client(self.settings)
+
+    @cached_property
+    def directory(self):
+        from handlers.slack.directory import SlackDirectory
+
+        # Slack's lookups of people by email and by user id; what it learns is kept in the identity table.
+        return SlackDirectory(self.engine, self.client, clock=lambda: self.clock())
 
     @cached_property
     def outbox(self):
@@ -66,9 +73,11 @@ class Services:
         """Where problems for the bot's operators go: the admin channel, else each admin by DM."""
         if self.settings.admin_channel:
             return [self.settings.admin_channel]
+        from bot import identities
         from bot.staff import with_role
 
-        return [person.slack_user_id for person in with_role(session, "admin") if person.slack_user_id]
+        ids = identities.user_ids(session, [person.id for person in with_role(session, "admin")])
+        return list(ids.values())
 
     @cached_property
     def accounts(self):
@@ -87,6 +96,12 @@ class Services:
         from bot.questions import QuestionDesk
 
         return QuestionDesk(self)
+
+    @cached_property
+    def handoffs(self):
+        from bot.handoffs import HandoffDesk
+
+        return HandoffDesk(self)
 
     @cached_property
     def cases(self):

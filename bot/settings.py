@@ -99,6 +99,12 @@ class Settings(BaseSettings):
 
     report_ack_hours: float = Field(4.0, gt=0, le=200, validation_alias=AliasChoices("POLICYBOT_REPORT_ACK_HOURS",
                                                                                       "policybot_report_ack_hours"))
+    handoff_remind_hours: float = Field(8.0, gt=0, le=500, validation_alias=AliasChoices(
+        "POLICYBOT_HANDOFF_REMIND_HOURS", "policybot_handoff_remind_hours"))
+    # How often each process checks whether the knowledge base changed (a document indexed, a saved answer
+    # edited or retired by another process) and reloads its index.
+    knowledge_reload_seconds: float = Field(30.0, ge=0, le=3600, validation_alias=AliasChoices(
+        "POLICYBOT_KNOWLEDGE_RELOAD_SECONDS", "policybot_knowledge_reload_seconds"))
     approval_remind_days: int = Field(3, ge=1, le=60, validation_alias=AliasChoices(
         "POLICYBOT_APPROVAL_REMIND_DAYS", "policybot_approval_remind_days"))
     # Who may decide account requests besides each directorate's Corporate Director:

@@ -5,7 +5,8 @@ Imported from HR's CSV (`policybot staff import FILE.csv`, columns
 upserted by email, and anyone missing is marked as a leaver (never deleted). A file with any bad row changes
 nothing unless `--partial` is given, in which case the good rows are applied and the bad ones reported.
 
-Slack user ids are found by email (`users.lookupByEmail`) and kept on the person, so each lookup is made once.
+Each person's id on each chat platform is kept in the identity table (bot.identities), found by the platform's
+own lookup (Slack: handlers.slack.directory), so each lookup is made once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot import identities
 from storage.models import StaffMember, utcnow
 
 log = logging.getLogger(__name__)
@@ -235,9 +237,9 @@ def by_email(session: Session, email: str) -> StaffMember | None:
     return session.exec(select(StaffMember).where(StaffMember.email == email.strip().lower())).first()
 
 
-def by_slack_id(session: Session, user_id: str) -> StaffMember | None:
-    return session.exec(select(StaffMember).where(StaffMember.slack_user_id == user_id)
-                        .order_by(StaffMember.active.desc())).first()
+def by_user_id(session: Session, user_id: str, platform: str = identities.SLACK) -> StaffMember | None:
+    """The directory entry of a chat platform user (see bot.identities)."""
+    return identities.person(session, user_id, platform)
 
 
 def manager_chain(session: Session, person: StaffMember, limit: int = 20) -> list[StaffMember]:
@@ -269,8 +271,8 @@ def director_of(session: Session, directorate: str) -> StaffMember | None:
     return directors[0] if directors else None
 
 
-def roles_of_user(session: Session, user_id: str) -> set[str]:
-    person = by_slack_id(session, user_id)
+def roles_of_user(session: Session, user_id: str, platform: str = identities.SLACK) -> set[str]:
+    person = by_user_id(session, user_id, platform)
     return person.role_set if person is not None and person.active else set()
 
 
@@ -281,94 +283,12 @@ def all_staff(session: Session, *, active_only: bool = False) -> list[StaffMembe
     return list(session.exec(query).all())
 
 
-# --------------------------------------------------------------------------------------- Slack identities
-
-class SlackDirectory:
-    """Finds people's Slack user ids by email and people by Slack user id, remembering what it learns."""
-
-    UNKNOWN_FOR = 600  # seconds a Slack user found outside the directory is not asked about again
-
-    def __init__(self, engine: Engine, client, clock=utcnow):
-        self.engine = engine
-        self.client = client
-        self.clock = clock
-        self._unknown: dict[str, float] = {}  # Slack user id → when users.info showed them outside the directory
-
-    def slack_id(self, person: StaffMember, session: Session | None = None) -> str | None:
-        """The person's Slack user id, looked up by email once and kept; None if Slack does not know them.
-        Pass the caller's `session` when it may hold a write transaction, so the result is kept in it."""
-        if person.slack_user_id:
-            return person.slack_user_id
-        if person.slack_checked_at is not None:
-            return None
-        from slack_sdk.errors import SlackApiError
-
-        try:
-            user = self.client.users_lookupByEmail(email=person.email)["user"]
-            user_id = user["id"]
-        except SlackApiError as error:
-            if error.response.get("error") not in {"users_not_found", "user_not_found"}:
-                raise
-            user_id = None
-        if session is not None:
-            session.execute(update(StaffMember).where(StaffMember.id == person.id)
-                            .values(slack_user_id=user_id, slack_checked_at=self.clock()))
-        else:
-            with Session(self.engine) as own:
-                own.execute(update(StaffMember).where(StaffMember.id == person.id)
-                            .values(slack_user_id=user_id, slack_checked_at=self.clock()))
-                own.commit()
-        person.slack_user_id, person.slack_checked_at = user_id, self.clock()
-        return user_id
-
-    def person(self, user_id: str) -> StaffMember | None:
-        """The directory entry of a Slack user: by stored id, else by the email Slack has for them."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            found = by_slack_id(session, user_id)
-            if found is not None:
-                return found
-        import time
-
-        asked = self._unknown.get(user_id)
-        if asked is not None and time.monotonic() - asked < self.UNKNOWN_FOR:
-            return None
-        from slack_sdk.errors import SlackApiError
-
-        try:
-            user = self.client.users_info(user=user_id)["user"]
-        except SlackApiError:
-            log.warning("users.info failed", extra={"user": user_id})
-            return None
-        email = ((user.get("profile") or {}).get("email") or "").lower()
-        with Session(self.engine, expire_on_commit=False) as session:
-            found = by_email(session, email) if email else None
-            if found is None:
-                self._unknown[user_id] = time.monotonic()
-                return None
-            found.slack_user_id, found.slack_checked_at = user_id, self.clock()
-            session.add(found)
-            session.commit()
-            session.refresh(found)
-            return found
-
-    def resolve_all(self, people: Iterable[StaffMember]) -> tuple[int, int]:
-        """Look up everyone not yet looked up. Returns (found, not on Slack)."""
-        found = missing = 0
-        for person in people:
-            if person.slack_user_id or person.slack_checked_at is not None or not person.active:
-                continue
-            if self.slack_id(person):
-                found += 1
-            else:
-                missing += 1
-        return found, missing
-
-
 def describe(session: Session, person: StaffMember) -> dict:
     chain = manager_chain(session, person)
     return {"email": person.email, "name": person.name, "directorate": person.directorate,
             "service": person.service, "roles": sorted(person.role_set, key=ROLES.index),
-            "slack_user_id": person.slack_user_id, "active": person.active,
+            "slack_user_id": identities.user_id(session, person.id, identities.SLACK),
+            "slack_checked": identities.checked(session, person.id, identities.SLACK), "active": person.active,
             "left_at": person.left_at.isoformat() if person.left_at else None,
             "manager_chain": [{"email": m.email, "name": m.name, "active": m.active} for m in chain]}
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from bot import staff
+from bot import identities, staff
 from bot import training_messages as say
 from bot.desk import Desk
 from storage.models import (AcknowledgementCampaign, Document, Nudge, OutboxMessage, PolicyAcknowledgement,
@@ -262,8 +262,7 @@ class TrainingDesk(Desk):
                 self._assign(session, campaign)
             session.commit()
             unresolved = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                      .where(StaffMember.slack_user_id.is_(None))
-                                      .where(StaffMember.slack_checked_at.is_(None))).all()
+                                      .where(identities.unchecked())).all()
         if unresolved:  # people imported without Slack lookups: find them once, by email
             self.directory.resolve_all(unresolved)
         with Session(self.engine, expire_on_commit=False) as session:
@@ -271,9 +270,10 @@ class TrainingDesk(Desk):
             rows = session.exec(
                 select(TrainingAssignment, StaffMember).join(StaffMember, StaffMember.id == TrainingAssignment.staff_id)
                 .where(TrainingAssignment.status == "not_started").where(StaffMember.active == True)  # noqa: E712
-                .where(StaffMember.slack_user_id.is_not(None))
+                .where(identities.known())
                 .where(TrainingAssignment.campaign_id.in_([c.id for c in campaigns] or [0]))
                 .order_by(TrainingAssignment.id)).all()
+            reach = identities.user_ids(session, {person.id for _, person in rows})
         by_id = {c.id: c for c in campaigns}
         pending: list[tuple] = []  # kind, subject, staff id, step, channel, message
         rendered: dict[int, say.Message] = {}
@@ -291,7 +291,7 @@ class TrainingDesk(Desk):
                 step = f"{step}|snooze-{snoozed.astimezone(self.zone).date().isoformat()}"
             if campaign.id not in rendered:  # the same message for everyone in the campaign today
                 rendered[campaign.id] = say.training_nudge(campaign, (today - campaign.due_date).days)
-            pending.append(("training", str(campaign.id), person.id, step, person.slack_user_id,
+            pending.append(("training", str(campaign.id), person.id, step, reach[person.id],
                             rendered[campaign.id]))
         report.training = self._claim_and_queue(pending, report)
 
@@ -304,10 +304,12 @@ class TrainingDesk(Desk):
                 if (today - campaign.due_date).days < self.settings.training_escalate_days or \
                         (str(campaign.id), person.id) in already:
                     continue
-                manager = next((m for m in staff.manager_chain(session, person) if m.active and m.slack_user_id), None)
+                chain = [m for m in staff.manager_chain(session, person) if m.active]
+                chain_ids = identities.user_ids(session, [m.id for m in chain])
+                manager = next((m for m in chain if m.id in chain_ids), None)
                 if manager is None:
                     continue
-                escalations.append(("escalation", str(campaign.id), person.id, "manager", manager.slack_user_id,
+                escalations.append(("escalation", str(campaign.id), person.id, "manager", chain_ids[manager.id],
                                     say.escalation(person, campaign, (today - campaign.due_date).days)))
         report.escalations = self._claim_and_queue(escalations, report)
 
@@ -315,7 +317,8 @@ class TrainingDesk(Desk):
         asks = []
         with Session(self.engine, expire_on_commit=False) as session:
             people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                  .where(StaffMember.slack_user_id.is_not(None))).all()
+                                  .where(identities.known())).all()
+            reach = identities.user_ids(session, [person.id for person in people])
             for campaign, document in asking(session):
                 acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
                     PolicyAcknowledgement.document_checksum == document.checksum)).all())
@@ -340,7 +343,7 @@ class TrainingDesk(Desk):
                         if now < first + timedelta(days=ACK_REMINDER_DAYS[number - 1]):
                             continue
                         step = f"reminder-{number}"
-                    asks.append(("ack", document.checksum, person.id, step, person.slack_user_id, request))
+                    asks.append(("ack", document.checksum, person.id, step, reach[person.id], request))
         report.acknowledgement = self._claim_and_queue(asks, report)
         return report
 
@@ -437,7 +440,7 @@ class TrainingDesk(Desk):
         """A member of staff's running assignments (with their campaigns) and what they are asked to
         acknowledge; None when they are not in the staff directory."""
         with Session(self.engine, expire_on_commit=False) as session:
-            person = staff.by_slack_id(session, user_id)
+            person = staff.by_user_id(session, user_id)
             if person is None:
                 return None
             rows = session.exec(select(TrainingAssignment, TrainingCampaign)
@@ -530,7 +533,7 @@ class TrainingDesk(Desk):
     # ------------------------------------------------------------------------------------ from Slack
 
     def _assignment_for(self, session: Session, campaign_id: int, user_id: str):
-        person = staff.by_slack_id(session, user_id)
+        person = staff.by_user_id(session, user_id)
         if person is None:
             raise TrainingError("I can't find you in the staff directory, so I can't record this. Please tell HR.")
         assignment = session.exec(select(TrainingAssignment).where(TrainingAssignment.campaign_id == campaign_id)
@@ -566,7 +569,7 @@ class TrainingDesk(Desk):
 
     def acknowledge(self, checksum: str, user_id: str) -> str:
         with Session(self.engine) as session:
-            person = staff.by_slack_id(session, user_id)
+            person = staff.by_user_id(session, user_id)
             if person is None:
                 raise TrainingError("I can't find you in the staff directory, so I can't record this. "
                                     "Please tell HR.")
@@ -615,14 +618,15 @@ class TrainingDesk(Desk):
         with Session(self.engine, expire_on_commit=False) as session:
             acknowledged = acknowledged_all(session)  # None: nothing is being acknowledged
             managers = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                    .where(StaffMember.slack_user_id.is_not(None))
+                                    .where(identities.known())
                                     .where(StaffMember.email.in_(select(StaffMember.line_manager_email)
                                                                  .where(StaffMember.active == True)))).all()  # noqa: E712
+            reach = identities.user_ids(session, [manager.id for manager in managers])
             for manager in managers:
                 team = self.team(session, manager)
                 if not team:
                     continue
-                items.append(("digest", week, manager.id, "weekly", manager.slack_user_id,
+                items.append(("digest", week, manager.id, "weekly", reach[manager.id],
                               say.digest(team, acknowledged, today)))
         report = RunReport()
         count = self._claim_and_queue(items, report)
@@ -636,19 +640,21 @@ class TrainingDesk(Desk):
             return "Nudges are only sent in working hours; I'll leave it for now. Try again during the working day."
         today = now.astimezone(self.zone).date()
         with Session(self.engine, expire_on_commit=False) as session:
-            manager = staff.by_slack_id(session, user_id)
+            manager = staff.by_user_id(session, user_id)
             if manager is None:
                 raise TrainingError("I can't find you in the staff directory.")
             counts = self._counts(session, "training")
             items, capped = [], 0
-            for person, assignment, campaign in self.team(session, manager):
-                if assignment.status != "not_started" or campaign.due_date >= today or not person.slack_user_id:
+            team = self.team(session, manager)
+            reach = identities.user_ids(session, [person.id for person, _, _ in team])
+            for person, assignment, campaign in team:
+                if assignment.status != "not_started" or campaign.due_date >= today or person.id not in reach:
                     continue
                 if counts.get((str(campaign.id), person.id), 0) >= self.settings.max_nudges:
                     capped += 1
                     continue
                 items.append(("training", str(campaign.id), person.id, f"extra-{today.isoformat()}",
-                              person.slack_user_id,
+                              reach[person.id],
                               say.training_nudge(campaign, (today - campaign.due_date).days, from_manager=True)))
         sent = self._claim_and_queue(items, RunReport())
         if not items and not capped:

@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 
 from knowledge.retrieval import INJECTION_RE, ITEM_PREFIX, Hit, KnowledgeIndex, SearchResult
+from knowledge.saved import ANSWERS_TITLE
 
 MAX_QUESTION_CHARS = 2000
 MAX_QUOTE_CHARS = 700
@@ -69,6 +70,8 @@ class Citation:
     @property
     def cite(self) -> str:
         """How the answer names its source: "Dignity at Work Policy, 3.2 · What is bullying and harassment"."""
+        if self.document == ANSWERS_TITLE:  # "Comms and Marketing answer · 2026-11-25 · approved by …"
+            return self.label
         if self.heading and self.heading != self.section:
             return f"{self.label} · {self.heading}"
         return self.label

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -91,6 +91,8 @@ class Question(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     asked_at: datetime = Field(default_factory=utcnow, index=True)
     surface: str = Field(max_length=16)  # dm, mention, thread, slash, cli
+    # The chat platform the question came from: user_id, channel_id, thread_ts and answer_ts are its ids.
+    chat_platform: str = Field(default="slack", max_length=16, sa_column_kwargs={"server_default": "slack"})
     user_id: str = Field(default="", max_length=32, index=True)
     channel_id: str = Field(default="", max_length=32)
     thread_ts: str | None = Field(default=None, max_length=32)
@@ -119,7 +121,8 @@ class AnswerVote(SQLModel, table=True):
 
 
 class Handoff(SQLModel, table=True):
-    """A question passed to Communications and Marketing by the person who asked it."""
+    """A question passed to Communications and Marketing by the person who asked it (or who saw its answer),
+    and what Comms did with it: waiting → assigned → answered, or "not for us" with where to go instead."""
 
     __tablename__ = "handoff"
     __table_args__ = (UniqueConstraint("question_id", "user_id", name="uq_handoff_question_user"),)
@@ -129,6 +132,55 @@ class Handoff(SQLModel, table=True):
                                               nullable=False, index=True))
     user_id: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="waiting", max_length=16, index=True,  # waiting, assigned, answered, not_for_us
+                        sa_column_kwargs={"server_default": "waiting"})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})  # buttons carry it: stale presses
+    assigned_to: str | None = Field(default=None, max_length=64)
+    assigned_at: datetime | None = None
+    answered_by: str | None = Field(default=None, max_length=64)
+    answered_at: datetime | None = None
+    answer_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    saved_answer_id: int | None = Field(default=None, sa_column=Column(
+        Integer, ForeignKey("saved_answer.id", ondelete="SET NULL"), nullable=True))
+    redirect: str | None = Field(default=None, max_length=16)  # not for us: hr, ict, legal, service, other
+    remind_at: datetime | None = Field(default=None, index=True)
+    reminded_at: datetime | None = None
+
+
+class SavedAnswer(SQLModel, table=True):
+    """An answer Communications and Marketing wrote, kept for future questions: a passage of the built-in
+    document "Comms and Marketing answers" while it is active."""
+
+    __tablename__ = "saved_answer"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))  # the wording others are matched on
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    # What it relies on: JSON list of {"document", "section", "checksum"} (the passage as it was then).
+    sources: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    status: str = Field(default="active", max_length=16, index=True)  # active, retired
+    origin: str = Field(default="handoff", max_length=16)  # handoff, import
+    approved_by: str = Field(default="", max_length=64)  # chat user id, or who ran the import
+    approved_by_name: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    retired_at: datetime | None = None
+    review_flagged_at: datetime | None = None  # a source it relies on changed: Comms were asked to review it
+    review_note: str | None = Field(default=None, max_length=500)
+
+
+class SavedAnswerEvent(SQLModel, table=True):
+    """History of a saved answer: saved, edited (with the wording before), retired, flagged for review."""
+
+    __tablename__ = "saved_answer_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    answer_id: int = Field(sa_column=Column(Integer, ForeignKey("saved_answer.id", ondelete="CASCADE"),
+                                            nullable=False, index=True))
+    at: datetime = Field(default_factory=utcnow)
+    actor: str | None = Field(default=None, max_length=64)
+    action: str = Field(max_length=32)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -184,8 +236,6 @@ class StaffMember(SQLModel, table=True):
     service: str = Field(default="", max_length=200)
     line_manager_email: str | None = Field(default=None, max_length=254, index=True)
     roles: str = Field(default="", max_length=200)  # ";"-separated: director, comms, hr, legal, safeguarding, ict, admin
-    slack_user_id: str | None = Field(default=None, max_length=32, index=True)
-    slack_checked_at: datetime | None = None  # when users.lookupByEmail last answered (found or not)
     active: bool = Field(default=True, index=True)
     left_at: datetime | None = None
     imported_at: datetime = Field(default_factory=utcnow)
@@ -193,6 +243,25 @@ class StaffMember(SQLModel, table=True):
     @property
     def role_set(self) -> set[str]:
         return {role for role in self.roles.split(";") if role}
+
+
+class Identity(SQLModel, table=True):
+    """A member of staff's id on one chat platform: their Slack user id, or (Teams) their user id and the
+    reference of their personal chat. A row without a `user_id` records that the platform was asked and does not
+    know them, so the lookup is not repeated; `unreachable_at` that messages to them cannot be delivered."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("platform", "staff_id", name="uq_identity_platform_staff"),
+                      Index("ix_identity_platform_user", "platform", "user_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_member.id", ondelete="CASCADE"),
+                                           nullable=False, index=True))
+    platform: str = Field(max_length=16)  # slack, teams
+    user_id: str | None = Field(default=None, max_length=128)
+    conversation: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON, where needed
+    checked_at: datetime = Field(default_factory=utcnow)  # when the platform last answered (found or not)
+    unreachable_at: datetime | None = None
 
 
 class ReferenceCounter(SQLModel, table=True):
@@ -303,6 +372,8 @@ class AccountRequest(SQLModel, table=True):
     decided_at: datetime | None = None
     decision_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     info_question: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The chat platform of the request message: channel_id and thread_ts are its ids.
+    chat_platform: str = Field(default="slack", max_length=16, sa_column_kwargs={"server_default": "slack"})
     channel_id: str | None = Field(default=None, max_length=64)  # where the request message is
     thread_ts: str | None = Field(default=None, max_length=32)  # the request message (the thread)
     reminder_step: int = 0

@@ -42,22 +42,30 @@ def home_view(user_id: str, extra_blocks: list[dict] | None = None) -> dict:
     return view
 
 
+def publish(services, user_id: str) -> None:
+    """Draw and publish this person's App Home."""
+    from bot.home import home_for
+    from handlers.reports.blocks import home_case_lines, home_my_reports
+    from handlers.slack.handoffs.forms import home_blocks
+    from handlers.training.blocks import progress_blocks
+
+    home = home_for(services, user_id)
+    zone = services.settings.working_time.zone
+    extra = home_case_lines(home.cases, zone) + home_my_reports(home.my_reports, zone)
+    if home.progress is not None:
+        extra += progress_blocks(home.progress, can_start=home.can_start_campaigns,
+                                 acknowledgements=home.acknowledgements)
+    if home.saved_answers is not None:
+        extra += home_blocks(home.saved_answers)
+    services.client.views_publish(user_id=user_id, view=home_view(user_id, extra))
+
+
 def register(app, services) -> None:
     client = services.client
 
     def publish_home(user_id: str, event_claim: str | None) -> None:
-        from bot.home import home_for
-        from handlers.reports.blocks import home_case_lines, home_my_reports
-        from handlers.training.blocks import progress_blocks
-
         try:
-            home = home_for(services, user_id)
-            zone = services.settings.working_time.zone
-            extra = home_case_lines(home.cases, zone) + home_my_reports(home.my_reports, zone)
-            if home.progress is not None:
-                extra += progress_blocks(home.progress, can_start=home.can_start_campaigns,
-                                         acknowledgements=home.acknowledgements)
-            client.views_publish(user_id=user_id, view=home_view(user_id, extra))
+            publish(services, user_id)
         finally:
             services.finish_event(event_claim)
 

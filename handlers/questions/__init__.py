@@ -129,7 +129,7 @@ def register(app, services) -> None:
         _vote(body, respond, False)
 
     def ask_comms(body, respond):
-        reply = services.questions.hand_off(_question_id(body["actions"][0].get("value")), body["user"]["id"])
+        reply = services.handoffs.hand_off(_question_id(body["actions"][0].get("value")), body["user"]["id"])
         respond(text=reply, replace_original=False, response_type="ephemeral")
 
     def share(body, respond):

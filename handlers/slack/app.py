@@ -115,6 +115,11 @@ def create_app(services) -> App:
     app.registry = Registry()  # type: ignore[attr-defined]
 
     @app.middleware
+    def with_services(context, next):  # noqa: A002 - Bolt's name
+        context["services"] = services  # module-level listeners find the bot's services here
+        return next()
+
+    @app.middleware
     def central_filter(body, next, logger):  # noqa: A002 - Bolt's name
         event = body.get("event") if isinstance(body, dict) else None
         if not event:
@@ -142,4 +147,7 @@ def create_app(services) -> App:
     from handlers import register_all
 
     register_all(app, services)
+    from handlers.slack import handoffs
+
+    handoffs.register(app)
     return app

@@ -203,7 +203,7 @@ def test_urgent_cases_are_chased_twice_as_fast(council):
 
 
 def test_a_manager_who_has_left_loses_access_to_their_cases(council):
-    from storage.models import StaffMember
+    from bot.staff import by_user_id
 
     submit(council)
     wait_until(lambda: dms_to(council.fake, "UMGR"))
@@ -211,7 +211,7 @@ def test_a_manager_who_has_left_loses_access_to_their_cases(council):
     (report,) = council.rows(Report)
     with Session(council.services.engine) as session:
         assert reports.access(session, report, "UMGR") == "handler"
-        manager = session.exec(select(StaffMember).where(StaffMember.slack_user_id == "UMGR")).one()
+        manager = by_user_id(session, "UMGR")
         manager.active = False  # left the council (the next staff import without them)
         session.add(manager)
         session.commit()

@@ -94,7 +94,43 @@ def test_messages_queued_before_neutral_content_keep_their_blocks(database_url):
     assert tuple(row) == (7, "UMGR", "Case NCC-1", '[{"type": "section"}]', "pending", 2, None, "slack")
 
 
-FROM_REVISION = "0007"  # the head before acknowledgement campaigns and neutral outbox content
+def test_slack_ids_move_to_the_identity_table_and_back(database_url):
+    """0010: everyone already looked up keeps their Slack id (or the answer "not on Slack"); nobody is asked
+    twice; downgrading puts the ids back on the staff rows."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0009")
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO staff_member (id, email, name, directorate, service, roles, active, imported_at, "
+            "slack_user_id, slack_checked_at) VALUES "
+            "(1, 'a@x.gov.uk', 'A', '', '', '', true, '2026-11-01 09:00:00', 'UAAA', '2026-11-02 09:00:00'), "
+            "(2, 'b@x.gov.uk', 'B', '', '', '', true, '2026-11-01 09:00:00', NULL, '2026-11-03 09:00:00'), "
+            "(3, 'c@x.gov.uk', 'C', '', '', '', true, '2026-11-01 09:00:00', NULL, NULL), "
+            "(4, 'd@x.gov.uk', 'D', '', '', '', false, '2026-11-01 09:00:00', 'UDDD', NULL)"))
+        connection.execute(text(
+            "INSERT INTO question (id, asked_at, surface, user_id, channel_id, thread_ts, text, answered, mode, "
+            "retrieval, citations, answer_text) VALUES (5, '2026-11-04 09:00:00', 'mention', 'UAAA', 'C1', "
+            "'111.222', 'q', true, 'extractive', 'lexical', '19', 'a')"))
+    upgrade(database_url)
+    with engine.connect() as connection:
+        rows = [(r[0], r[1], r[2], str(r[3])[:16]) for r in connection.execute(text(
+            "SELECT staff_id, platform, user_id, checked_at FROM identity ORDER BY staff_id"))]
+        question = tuple(connection.execute(text(
+            "SELECT user_id, channel_id, thread_ts, chat_platform FROM question")).one())
+    assert rows == [(1, "slack", "UAAA", "2026-11-02 09:00"), (2, "slack", None, "2026-11-03 09:00"),
+                    (4, "slack", "UDDD", "2026-11-01 09:00")]
+    assert question == ("UAAA", "C1", "111.222", "slack")
+    downgrade(database_url, "0009")
+    with engine.connect() as connection:
+        back = [tuple(r) for r in connection.execute(text(
+            "SELECT id, slack_user_id, slack_checked_at IS NOT NULL FROM staff_member ORDER BY id"))]
+    assert back == [(1, "UAAA", True), (2, None, True), (3, None, False), (4, "UDDD", True)]
+
+
+FROM_REVISION = "0007"  # the head before acknowledgement campaigns, neutral outbox content, identities, answers
+MOVED = {("staff_member", "slack_user_id"), ("staff_member", "slack_checked_at")}  # to `identity` (0010)
 
 
 def _sample(column, n: int):
@@ -151,6 +187,8 @@ def test_upgrading_keeps_every_row_of_every_table(database_url):
             assert len(found) == len(rows), name
             for old, new in zip(rows, found):
                 for column, value in old.items():
+                    if (name, column) in MOVED:
+                        continue
                     got = new[column]
                     if hasattr(got, "tzinfo") and got is not None and getattr(got, "tzinfo", None) is not None:
                         got = got.replace(tzinfo=None)
@@ -161,3 +199,8 @@ def test_upgrading_keeps_every_row_of_every_table(database_url):
     with engine.connect() as connection:
         platforms = {r[0] for r in connection.execute(select(after.tables["outbox_message"].c.platform))}
     assert platforms == {"slack"}  # every message already queued is still sent to Slack
+    with engine.connect() as connection:
+        moved = [tuple(r) for r in connection.execute(
+            select(after.tables["identity"].c.staff_id, after.tables["identity"].c.platform,
+                   after.tables["identity"].c.user_id).order_by(after.tables["identity"].c.staff_id))]
+    assert moved == [(row["id"], "slack", row["slack_user_id"]) for row in written["staff_member"]]

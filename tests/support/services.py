@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from bot.messages import Actions, Message
 from bot.services import Services
 from bot.settings import load_settings
-from bot.staff import import_staff
+from bot import identities
+from bot.staff import by_email, import_staff
 from knowledge.indexer import index_paths
 from storage.models import OutboxMessage, StaffMember
 from tests.conftest import POLICY_FILE
@@ -58,8 +59,9 @@ def council_services(engine, folder, now: datetime, people=PEOPLE, **settings) -
     assert import_staff(engine, staff_csv(folder / "staff.csv", people)).applied
     with Session(engine) as session:
         for email, user_id in SLACK_ID.items():
-            session.execute(update(StaffMember).where(StaffMember.email == email)
-                            .values(slack_user_id=user_id, slack_checked_at=now))
+            person = by_email(session, email)
+            if person is not None:
+                identities.record(session, person.id, user_id, now)
         session.commit()
     url = engine.url.render_as_string(hide_password=False)
     services = Services(load_settings(database_url=url, embeddings="none", slack_bot_token="xoxb-none",

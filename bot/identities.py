@@ -1,0 +1,96 @@
+"""Who people are on each chat platform: the identity table, keyed by staff member and platform.
+
+A person is the staff directory's person. Each platform's id for them (a Slack user id; a Teams user id and the
+reference of their personal chat) is one `Identity` row. A row with no user id records that the platform was
+asked and does not know them, so nobody is looked up twice. Platform lookups (Slack's `users.lookupByEmail`)
+live with each platform's handlers and record what they find here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.models import Identity, StaffMember
+
+SLACK = "slack"
+TEAMS = "teams"
+PLATFORMS = (SLACK, TEAMS)
+
+
+def of(session: Session, staff_id: int, platform: str = SLACK) -> Identity | None:
+    return session.exec(select(Identity).where(Identity.staff_id == staff_id)
+                        .where(Identity.platform == platform)).first()
+
+
+def user_id(session: Session, staff_id: int, platform: str = SLACK) -> str | None:
+    """The person's id on `platform`, or None when it is not known (yet, or at all)."""
+    found = of(session, staff_id, platform)
+    return found.user_id if found is not None else None
+
+
+def user_ids(session: Session, staff_ids, platform: str = SLACK) -> dict[int, str]:
+    """Staff id → id on `platform`, for those of `staff_ids` the platform knows."""
+    wanted = list(staff_ids)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Identity.staff_id, Identity.user_id).where(Identity.platform == platform)
+                        .where(Identity.user_id.is_not(None)).where(Identity.staff_id.in_(wanted))).all()
+    return dict(rows)
+
+
+def person(session: Session, user_id: str, platform: str = SLACK) -> StaffMember | None:
+    """The directory entry of a platform user (an active entry first, should a leaver have had the id)."""
+    return session.exec(select(StaffMember).join(Identity, Identity.staff_id == StaffMember.id)
+                        .where(Identity.platform == platform).where(Identity.user_id == user_id)
+                        .order_by(StaffMember.active.desc())).first()
+
+
+def known(platform: str = SLACK):
+    """A condition on `StaffMember`: the platform knows them."""
+    return StaffMember.id.in_(select(Identity.staff_id).where(Identity.platform == platform)
+                              .where(Identity.user_id.is_not(None)))
+
+
+def unchecked(platform: str = SLACK):
+    """A condition on `StaffMember`: the platform has not been asked about them yet."""
+    return StaffMember.id.not_in(select(Identity.staff_id).where(Identity.platform == platform))
+
+
+def checked(session: Session, staff_id: int, platform: str = SLACK) -> bool:
+    return of(session, staff_id, platform) is not None
+
+
+def record(session: Session, staff_id: int, user_id: str | None, at: datetime, platform: str = SLACK,
+           conversation: str | None = None) -> None:
+    """Keep what the platform said about a person (found or not), in the caller's transaction. Safe when two
+    processes record the same person at once: the second updates the row the first wrote."""
+    values = {"user_id": user_id, "checked_at": at}
+    if conversation is not None:
+        values["conversation"] = conversation
+    changed = session.execute(update(Identity).where(Identity.staff_id == staff_id)
+                              .where(Identity.platform == platform).values(**values)).rowcount
+    if changed:
+        return
+    try:
+        with session.begin_nested():
+            session.add(Identity(staff_id=staff_id, platform=platform, **values))
+    except IntegrityError:  # recorded by another process meanwhile
+        session.execute(update(Identity).where(Identity.staff_id == staff_id)
+                        .where(Identity.platform == platform).values(**values))
+
+
+class Directory(Protocol):
+    """A platform's lookups of people (Slack's: handlers.slack.directory.SlackDirectory)."""
+
+    platform: str
+
+    def user_id(self, person: StaffMember, session: Session | None = None) -> str | None:
+        """The person's id on the platform, looked up once and recorded; None when the platform lacks them."""
+
+    def person(self, user_id: str) -> StaffMember | None:
+        """The directory entry of a platform user."""
