@@ -70,6 +70,8 @@ class Tuning:
     supported_similarity: float = 0.2 # hybrid: least similarity at which lexical support can carry it
     hybrid_support: float = 0.0     # hybrid: the lexical support that, with that similarity, answers
     primary_weight: float = 0.1      # hybrid: a passage of the bot's own policy, beside the documents it points to
+    answer_match: float = 0.6        # a saved Comms answer is cited only when its saved question says this share
+    #                                  of the question's weight (its answer's words alone never bring it in)
 
 
 DEFAULT_TUNING = Tuning()
@@ -204,6 +206,46 @@ class _FieldIndex:
         return self._bm25.get_scores([term])
 
 
+class _Alternatives(set):
+    """The terms that count as the documents saying one of the question's words: its own stem (`stem`) and
+    the vocabulary's words for it."""
+
+    stem = ""
+
+
+class _SplitFieldIndex:
+    """One field scored as two separate BM25 indexes, the council's documents and Comms' saved answers, so
+    that however many answers are saved, the documents' term statistics (and so their ranking) stay as
+    they are. Scores come back over all rows, in their order."""
+
+    def __init__(self, texts: list[str], saved: np.ndarray):
+        self.size = len(texts)
+        self._parts = []
+        for mask in (~saved, saved):
+            rows = np.flatnonzero(mask)
+            if len(rows):
+                self._parts.append((rows, _FieldIndex([texts[r] for r in rows])))
+        self.vocabulary = set().union(*(index.vocabulary for _, index in self._parts)) if self._parts else set()
+        # The words of the documents alone (not of saved answers).
+        self.document_vocabulary = next((index.vocabulary for rows, index in self._parts
+                                         if not saved[rows[0]]), set())
+        self.tokens = [[] for _ in texts]
+        for rows, index in self._parts:
+            for row, found in zip(rows, index.tokens):
+                self.tokens[row] = found
+
+    def scores(self, term: str) -> np.ndarray | None:
+        total = None
+        for rows, index in self._parts:
+            found = index.scores(term)
+            if found is None:
+                continue
+            if total is None:
+                total = np.zeros(self.size, dtype=np.float32)
+            total[rows] = found
+        return total
+
+
 class KnowledgeIndex:
     """An in-memory index of every indexed passage, built from the database."""
 
@@ -230,17 +272,31 @@ class KnowledgeIndex:
         self._unit_primary = np.asarray(
             [self._document_titles[self._passage_document[u.position]].casefold() == self.primary.casefold()
              for u in units], dtype=bool) if self.primary else np.zeros(len(units), dtype=bool)
-        self._body = _FieldIndex([unit.lexical_text for unit in units])
-        self._headings = _FieldIndex([p.headings for p in passages])
-        self._titles = _FieldIndex(self._document_titles)
+        saved = np.asarray([p.kind == "answer" for p in passages], dtype=bool)
+        self._saved_passage = saved
+        self._body = _SplitFieldIndex([unit.lexical_text for unit in units], saved[self._unit_passage]
+                                      if len(units) else np.zeros(0, dtype=bool))
+        self._headings = _SplitFieldIndex([p.headings for p in passages], saved)
+        saved_documents = np.zeros(len(document_ids), dtype=bool)
+        for position in np.flatnonzero(saved):
+            saved_documents[self._passage_document[position]] = True
+        self._titles = _SplitFieldIndex(self._document_titles, saved_documents)
         self.vocabulary = self._body.vocabulary | self._headings.vocabulary | self._titles.vocabulary
+        # Whether the documents use a staff word is decided by the documents alone, not by saved answers.
+        self._document_vocabulary = (self._body.document_vocabulary | self._headings.document_vocabulary |
+                                     self._titles.document_vocabulary)
         # What each passage says, in every field, for judging how much of a question it accounts for.
         self._passage_terms = [set(tokens(f"{p.document}\n{p.headings}\n{p.text}")) for p in passages]
+        # Saved Comms answers (kind "answer"): matched on their saved question, like an FAQ entry.
+        self._answer_questions = {n: {t for t in tokens(p.heading) if t not in GENERIC_WORDS}
+                                  for n, p in enumerate(passages) if p.kind == "answer"}
         frequency: dict[str, int] = {}
-        for terms_of_passage in self._passage_terms:
+        for terms_of_passage, is_saved in zip(self._passage_terms, saved):
+            if is_saved:  # the documents' own statistics decide how rare a word is
+                continue
             for term in terms_of_passage:
                 frequency[term] = frequency.get(term, 0) + 1
-        count = max(len(passages), 1)
+        count = max(int((~saved).sum()), 1)
         self._idf = {term: math.log(1 + (count - df + 0.5) / (df + 0.5)) for term, df in frequency.items()}
         self._max_idf = math.log(1 + (count + 0.5) / 0.5)
 
@@ -275,7 +331,7 @@ class KnowledgeIndex:
         for start, end, means in vocabulary.spans(question, self.terms):
             # Staff words the documents never use ("keep an eye on") are carried by their formal words
             # alone, at full weight; otherwise the formal words count less than the question's own.
-            unknown = not any(term in self.vocabulary for term in tokens(question[start:end]))
+            unknown = not any(term in self._document_vocabulary for term in tokens(question[start:end]))
             weight = tuning.unknown_span_weight if unknown else tuning.expansion_weight
             for term in tokens(means):
                 term_weight = min(weight, tuning.generic_weight) if term in GENERIC_WORDS else weight
@@ -317,7 +373,8 @@ class KnowledgeIndex:
             if stem in GENERIC_WORDS or stem in seen:
                 continue
             seen.add(stem)
-            alternatives = {stem}
+            alternatives = _Alternatives({stem})
+            alternatives.stem = stem
             for start, end, means in matched:
                 if start <= match.start() < end:
                     alternatives.update(tokens(means))
@@ -383,8 +440,41 @@ class KnowledgeIndex:
     def _decide(self, result: SearchResult) -> None:
         """Lexical declines use `support` alone (see `SearchResult.covered`)."""
 
+    def answer_match(self, groups, position: int) -> float:
+        """How closely a saved answer's question and the question asked agree: the smaller of the share of
+        the question's weight the saved question says and the share of the saved question's weight the
+        question says (the rarer a word, the more it counts)."""
+        total = sum(weight for weight, _ in groups)
+        said = self._answer_questions[position]
+        if not total or not said:
+            return 0.0
+        # The question's own word counts in full; a vocabulary word for it, half ("pics" for "photographs").
+        def share(alternatives) -> float:
+            stem = getattr(alternatives, "stem", "")
+            return 1.0 if stem in said else 0.5 if alternatives & said else 0.0
+
+        covered = sum(weight * share(alternatives) for weight, alternatives in groups)
+        stems = {getattr(alternatives, "stem", "") for _, alternatives in groups}
+        asked = set().union(*(alternatives for _, alternatives in groups))
+        own = [self._idf.get(term, self.tuning.unknown_weight * self._max_idf) for term in said]
+        matched = sum(w * (1.0 if term in stems else 0.5) for term, w in zip(said, own) if term in asked)
+        return min(covered / total, matched / sum(own))
+
     def _rank(self, unit_scores: np.ndarray, k: int, cutoff: float, groups=None) -> list[Hit]:
         passage_scores = np.maximum.reduceat(unit_scores, self._passage_starts)
+        if self._answer_questions:
+            # A saved answer is cited only for much the same question (an FAQ match); then it ranks by how
+            # closely the questions agree, against the best document passage: level with it at a match of
+            # answer_match / 0.9, ahead of it above. Its own words never bring it in.
+            passage_scores = passage_scores.copy()
+            documents_best = float(np.max(passage_scores[~self._saved_passage], initial=0.0))
+            for position in self._answer_questions:
+                match = self.answer_match(groups, position) if groups and passage_scores[position] > 0 else 0.0
+                if match < self.tuning.answer_match:
+                    passage_scores[position] = 0.0
+                else:
+                    passage_scores[position] = max(float(passage_scores[position]),
+                                                   documents_best * 0.9 * match / self.tuning.answer_match)
         count = min(max(k, 1) + CANDIDATES, len(passage_scores))
         # The best few without sorting every passage: all scores at least the count-th best, ties in order.
         threshold = np.partition(passage_scores, len(passage_scores) - count)[len(passage_scores) - count]
