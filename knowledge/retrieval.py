@@ -560,6 +560,9 @@ class HybridIndex(KnowledgeIndex):
             centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-6)
         self._centroids = centroids
         self._unit_document = unit_document
+        # Saved Comms answers take no part in the scales the documents' scores are measured on.
+        self._unit_saved = self._saved_passage[self._unit_passage] if len(self._unit_passage) else \
+            np.zeros(0, dtype=bool)
 
     def warm(self) -> None:
         """For long-running processes: load what makes each question fastest to embed."""
@@ -575,14 +578,18 @@ class HybridIndex(KnowledgeIndex):
         tuning = self.tuning
         query_vector = prepared.result()[0]
         similarity = self._vectors @ query_vector
-        best_similarity = float(similarity.max())
-        median = float(np.median(similarity))
+        documents = ~self._unit_saved if self._unit_saved.any() and not self._unit_saved.all() else \
+            np.ones(len(similarity), dtype=bool)
+        best_similarity = float(similarity[documents].max())
+        median = float(np.median(similarity[documents]))
         dense = np.clip((similarity - median) / max(best_similarity - median, 1e-6), 0.0, 1.0)
         dense = np.where(self._unit_line >= 0, dense * tuning.line_weight, dense)
         if tuning.primary_weight:
             lexical = np.where(self._unit_primary, lexical * (1 + 2 * tuning.primary_weight), lexical)
-        top_lexical = float(lexical.max(initial=0.0))
-        sparse = lexical / top_lexical if top_lexical > 0 else lexical
+        top_lexical = float(lexical[documents].max(initial=0.0))
+        if top_lexical <= 0:
+            top_lexical = float(lexical.max(initial=0.0))
+        sparse = np.minimum(lexical / top_lexical, 1.0) if top_lexical > 0 else lexical
         fused = tuning.semantic_weight * dense + (1 - tuning.semantic_weight) * sparse
         if tuning.centroid_weight and len(self._centroids) > 1:
             about = self._centroids @ query_vector
@@ -592,6 +599,12 @@ class HybridIndex(KnowledgeIndex):
             fused = fused + tuning.primary_weight * self._unit_primary
         result.hits = self._rank(fused.astype(np.float32), k, tuning.hybrid_cutoff, result.groups)
         result.semantic_score = best_similarity
+        for hit in result.hits:  # a saved answer cited (much the same question) counts with its own similarity
+            if self._saved_passage[hit.position]:
+                start = self._passage_starts[hit.position]
+                end = self._passage_starts[hit.position + 1] if hit.position + 1 < len(self.passages) \
+                    else len(similarity)
+                result.semantic_score = max(result.semantic_score, float(similarity[start:end].max()))
 
     def _decide(self, result: SearchResult) -> None:
         tuning = self.tuning

@@ -153,7 +153,9 @@ def register(app, services) -> None:
             elif action_id == ui.REFER_LEGAL:
                 outcome = desk.refer(report_id, user_id, "legal")
             elif action_id == ui.SHOW_REPORTER:
-                tell(desk.reporter_of(report_id, user_id))
+                reference, reporter = desk.reporter_of(report_id, user_id)
+                tell(f"{reference} was reported by <@{reporter}>." if reporter else f"{reference} has no reporter "
+                     "on record (anonymised).")
                 return
             else:  # close: check first, then ask for the outcome
                 open_modal(trigger_id, ui.close_modal(desk.closing(report_id, user_id)))

@@ -340,3 +340,50 @@ def test_acknowledgement_is_started_by_hr_after_seeing_who_will_be_asked(tmp_pat
     stopped = run("acknowledgement", "stop", "Social Media Policy")
     assert "no longer asked" in stopped.stdout
     assert "ended" in run("acknowledgement", "list").stdout
+
+
+def test_answers_import_reports_bad_rows_then_lists_shows_exports_and_retires(tmp_path):
+    faq = tmp_path / "faq.csv"
+    faq.write_text('question,answer,source\n"Where do I claim mileage?","Through the HR self-service portal.",'
+                   'HR guidance\n"","An answer with no question",\n"=HYPERLINK(1)","[b]Bold[/b] kept as text",\n',
+                   encoding="utf-8")
+    refused = run("answers", "import", str(faq))
+    assert refused.returncode == 1 and "line 3: the question is empty" in refused.stderr
+    assert "nothing was changed" in refused.stderr
+    assert "0 saved answers" in run("answers", "list").stdout
+    added = run("answers", "import", str(faq), "--partial")
+    assert added.returncode == 0 and "2 saved answer(s) added, 1 bad row(s) skipped" in added.stdout
+    listing = run("answers", "list").stdout
+    assert "Where do I claim mileage?" in listing and "[b]Bold[/b]" in listing  # printed as written
+    exported = run("answers", "export", "--csv").stdout
+    assert "'=HYPERLINK(1)" in exported  # formulas neutralised for spreadsheets
+    shown = run("answers", "show", "1")
+    assert "Sources: HR guidance" in shown.stdout and "saved" in shown.stdout
+    asked = run("ask", "--json", "where can I claim my mileage?")
+    assert json.loads(asked.stdout)["citations"][0]["document"] == "Comms and Marketing answers"
+    assert run("answers", "retire", "1", "--reason", "moved").returncode == 0
+    again = run("answers", "retire", "1")
+    assert again.returncode == 1 and "already retired" in again.stderr
+    assert run("answers", "show", "99").returncode == 1
+    docs = run("docs").stdout
+    assert "Social Media Policy" in docs and "Comms and Marketing answers" in docs
+
+
+def test_questions_gaps_groups_what_the_documents_lack(tmp_path):
+    from bot.questions import answer_and_record
+    from bot.runtime import Runtime
+    from bot.settings import load_settings
+
+    assert run("db", "upgrade").returncode == 0
+    runtime = Runtime(load_settings(database_url=f"sqlite:///{tmp_path / 'data' / 'policybot.db'}",
+                                    embeddings="none"))
+    for question in ("How much sick pay do I get?", "What sick pay do agency staff get?",
+                     "Where do I park my bike?"):
+        answer_and_record(runtime.engine, runtime.answerer, question, surface="dm", user_id="U1")
+    runtime.engine.dispose()
+    result = run("questions", "--gaps", "--days", "7")
+    assert result.returncode == 0, result.stderr
+    assert "3 question(s) in 2 topic(s)" in result.stdout
+    first = next(line for line in result.stdout.splitlines() if "sick" in line)
+    assert "│ 2 " in first
+    assert run("questions", "--gaps", "--days", "0").returncode != 0
