@@ -235,6 +235,8 @@ class _SplitFieldIndex:
                 self.tokens[row] = found
 
     def scores(self, term: str) -> np.ndarray | None:
+        if len(self._parts) == 1 and len(self._parts[0][0]) == self.size:  # no saved answers: one index
+            return self._parts[0][1].scores(term)
         total = None
         for rows, index in self._parts:
             found = index.scores(term)
