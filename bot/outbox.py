@@ -37,15 +37,22 @@ def _aware(value: datetime | None) -> datetime | None:
     return value
 
 
-def enqueue(session: Session, *, channel: str, text: str = "", blocks: list | None = None, method: str = "chat.postMessage",
+POST, UPDATE, EPHEMERAL, RESPOND = "post", "update", "ephemeral", "respond"
+METHODS = (POST, UPDATE, EPHEMERAL, RESPOND)
+
+
+def enqueue(session: Session, *, channel: str, text: str = "", blocks: list | None = None, method: str = POST,
             thread_ts: str | None = None, ts: str | None = None, user: str | None = None, purpose: str = "",
             ref_type: str | None = None, ref_id: int | None = None,
             response_url: str | None = None, at: datetime | None = None, content=None,
             platform: str = "slack") -> OutboxMessage:
-    """Add a message to the outbox in the caller's transaction; it is sent once the caller commits. With
-    method "respond", it is the private reply at a slash command's `response_url`. `at` is the workflow's
+    """Add a message to the outbox in the caller's transaction; it is sent once the caller commits. `method`
+    is what to do on the platform: "post" a new message, "update" the message `ts` in place, an "ephemeral"
+    message only `user` sees, or "respond": the private reply at a slash command's `response_url`. `at` is the workflow's
     own clock (queued and first due then); the real time when not given. `content` is a platform-neutral
     message (bot.messages.Message), drawn for the platform when it is sent; `text` is then its summary."""
+    if method not in METHODS:
+        raise ValueError(f"unknown outbox method {method!r}")
     now = at or utcnow()
     if content is not None:
         text, blocks = content.summary, None

@@ -1,6 +1,6 @@
 """Questions asked in chat (and the CLI): answered, stored, voted on, shared and handed to Comms and Marketing.
 
-Plain Python: no chat payloads here. The listeners in `handlers/questions` call `QuestionDesk` and these
+Plain Python: no chat payloads here. The listeners in `handlers/slack/questions` call `QuestionDesk` and these
 functions; every answer is stored with its question and queued in the outbox in one transaction.
 """
 
@@ -253,7 +253,7 @@ class QuestionDesk(Desk):
             content = say.answer_message(question.id, answer)
             placeholder = outbox.get(placeholder_id) if placeholder_id else None
             if placeholder is not None and placeholder.sent_ts:
-                message = self.enqueue(session, method="chat.update", channel=placeholder.sent_channel or channel,
+                message = self.enqueue(session, method="update", channel=placeholder.sent_channel or channel,
                                        ts=placeholder.sent_ts, content=content, purpose="answer",
                                        ref_type="question", ref_id=question.id)
             else:

@@ -520,7 +520,7 @@ class TrainingDesk(Desk):
                     ids = list(session.execute(insert(OutboxMessage).values([
                         {"channel": batch[i][4], "text": batch[i][5].summary, "blocks": None,
                          "content": serialised[id(batch[i][5])], "platform": "slack",
-                         "method": "chat.postMessage", "purpose": f"nudge-{batch[i][0]}", "ref_type": "nudge",
+                         "method": "post", "purpose": f"nudge-{batch[i][0]}", "ref_type": "nudge",
                          "ref_id": batch[i][2], "status": "pending", "attempts": 0, "created_at": now,
                          "next_attempt_at": now} for i in chosen]).returning(OutboxMessage.id)).scalars().all())
                 session.commit()

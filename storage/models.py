@@ -194,8 +194,9 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
-    method: str = Field(default="chat.postMessage", max_length=32)  # chat.postMessage, chat.update,
-    # chat.postEphemeral, or "respond" (a private reply at a slash command's response_url)
+    # post, update (the message `ts`), ephemeral (for `user`), or respond (a private reply at a slash command's
+    # response_url); each platform's sender maps these onto its own calls.
+    method: str = Field(default="post", max_length=32, sa_column_kwargs={"server_default": "post"})
     channel: str = Field(max_length=64)  # channel id, or a user id (a DM is opened first)
     user: str | None = Field(default=None, max_length=32)  # for ephemeral messages
     thread_ts: str | None = Field(default=None, max_length=32)

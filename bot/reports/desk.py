@@ -124,7 +124,7 @@ class CaseDesk(CaseJobs, Desk):
             private = row.purpose == "report-case:dm" or not report.confidential
             message = self.case_message(session, report, private=private)
             if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="chat.update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="update", channel=row.sent_channel or row.channel,
                                         ts=row.sent_ts, content=message, purpose="report-case-update",
                                         ref_type="report", ref_id=report.id).id)
             elif row.status == "pending":  # not sent yet: it goes out up to date

@@ -144,10 +144,9 @@ def create_app(services) -> App:
         context["event_claim"] = event_id
         return next()
 
-    from handlers import register_all
+    from handlers.slack import accounts, handoffs, home, questions, reports, training
 
-    register_all(app, services)
-    from handlers.slack import handoffs
-
-    handoffs.register(app)
+    # Each feature registers its listeners explicitly; the manifest test reads what was registered.
+    for feature in (questions, reports, accounts, training, home, handoffs):
+        feature.register(app)
     return app

@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.messages import Message
-from bot.outbox import UNCERTAIN, DeliveryError
+from bot.outbox import EPHEMERAL, POST, RESPOND, UNCERTAIN, UPDATE, DeliveryError
 from handlers.slack.render import render
 from storage.models import OutboxMessage
 
@@ -56,7 +56,7 @@ class SlackSender:
         except (SlackClientError, OSError) as error:
             # No answer to a post: it may have arrived (checked before the next attempt); a refused connection
             # or a rate limit means it did not.
-            uncertain = message.method == "chat.postMessage" and isinstance(error, TimeoutError | URLError) \
+            uncertain = message.method == POST and isinstance(error, TimeoutError | URLError) \
                 and not isinstance(getattr(error, "reason", None), ConnectionRefusedError)
             raise DeliveryError(f"{type(error).__name__}: {error}", uncertain=uncertain) from error
 
@@ -65,15 +65,15 @@ class SlackSender:
         if blocks is None and message.content:
             message.text, blocks = _drawn(message.content)
         channel = message.channel
-        if channel.startswith(("U", "W")) and message.method == "chat.postMessage":
+        if channel.startswith(("U", "W")) and message.method == POST:
             user = channel
             channel = self._dm_channels.get(user) or self.client.conversations_open(users=[user])["channel"]["id"]
             self._dm_channels[user] = channel
-        if message.method == "respond":
+        if message.method == RESPOND:
             return self._respond(message, blocks)
-        if message.method == "chat.update":
+        if message.method == UPDATE:
             response = self.client.chat_update(channel=channel, ts=message.ts, text=message.text, blocks=blocks)
-        elif message.method == "chat.postEphemeral":
+        elif message.method == EPHEMERAL:
             response = self.client.chat_postEphemeral(channel=channel, user=message.user, text=message.text,
                                                       blocks=blocks, thread_ts=message.thread_ts)
             return channel, response.get("message_ts")

@@ -7,7 +7,7 @@ import logging
 
 from bot.logging import JsonFormatter
 from bot.question_messages import citation_line
-from handlers.questions.blocks import answer_blocks
+from handlers.slack.questions.blocks import answer_blocks
 from handlers.text import SECTION_LIMIT, escape, split_text
 from knowledge.answer import Answer, Citation
 
@@ -85,7 +85,7 @@ def test_escapes_are_never_cut_in_half():
 
 
 def test_a_question_of_1990_angle_brackets_fits_its_answer_message():
-    from handlers.questions.blocks import answer_blocks, looking_up_blocks
+    from handlers.slack.questions.blocks import answer_blocks, looking_up_blocks
     from knowledge.answer import Answer
 
     answer = Answer(question="<" * 1990, answered=False, answer="The documents don't cover that.")
@@ -116,7 +116,7 @@ def test_long_reasons_and_questions_fit_the_account_messages():
     from zoneinfo import ZoneInfo
 
     from bot.account_messages import question, request_message
-    from handlers.accounts.blocks import answer_modal
+    from handlers.slack.accounts.blocks import answer_modal
     from handlers.slack.render import render
     from storage.models import AccountRequest
 
@@ -132,7 +132,7 @@ def test_long_reasons_and_questions_fit_the_account_messages():
 
 def test_more_directorates_than_a_select_can_hold_are_typed_and_checked():
     from bot.accounts import RequestInput, validate
-    from handlers.accounts.blocks import request_modal
+    from handlers.slack.accounts.blocks import request_modal
 
     many = [f"Directorate {n:03d}" for n in range(152)]
     block = next(b for b in request_modal(many)["blocks"] if b.get("block_id") == "directorate")
@@ -151,7 +151,7 @@ def test_more_directorates_than_a_select_can_hold_are_typed_and_checked():
 
 
 def test_the_training_form_takes_a_typed_directorate_when_there_are_too_many_to_list():
-    from handlers.training.blocks import start_modal
+    from handlers.slack.training.blocks import start_modal
 
     many = [f"Directorate {n:03d}" for n in range(152)]
     block = next(b for b in start_modal(many)["blocks"] if b.get("block_id") == "directorate")

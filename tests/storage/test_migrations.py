@@ -129,6 +129,28 @@ def test_slack_ids_move_to_the_identity_table_and_back(database_url):
     assert back == [(1, "UAAA", True), (2, None, True), (3, None, False), (4, "UDDD", True)]
 
 
+def test_queued_messages_keep_their_meaning_under_neutral_method_names(database_url):
+    """0012: a queued post, update and ephemeral message are still sent as such; downgrading restores the names."""
+    from sqlalchemy import text
+
+    upgrade(database_url, "0011")
+    engine = get_engine(database_url)
+    with engine.begin() as connection:
+        for n, method in enumerate(("chat.postMessage", "chat.update", "chat.postEphemeral", "respond"), start=1):
+            connection.execute(text(
+                "INSERT INTO outbox_message (id, created_at, method, channel, text, purpose, status, attempts, "
+                f"next_attempt_at, platform) VALUES ({n}, '2026-11-30 10:00:00', '{method}', 'C1', 't', 'p', "
+                "'pending', 0, '2026-11-30 10:00:00', 'slack')"))
+    upgrade(database_url)
+    with engine.connect() as connection:
+        methods = [r[0] for r in connection.execute(text("SELECT method FROM outbox_message ORDER BY id"))]
+    assert methods == ["post", "update", "ephemeral", "respond"]
+    downgrade(database_url, "0011")
+    with engine.connect() as connection:
+        methods = [r[0] for r in connection.execute(text("SELECT method FROM outbox_message ORDER BY id"))]
+    assert methods == ["chat.postMessage", "chat.update", "chat.postEphemeral", "respond"]
+
+
 FROM_REVISION = "0007"  # the head before acknowledgement campaigns, neutral outbox content, identities, answers
 MOVED = {("staff_member", "slack_user_id"), ("staff_member", "slack_checked_at")}  # to `identity` (0010)
 

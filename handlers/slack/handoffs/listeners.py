@@ -9,7 +9,7 @@ import logging
 
 from bot import saved_answers
 from bot.handoffs import AnswerFormError, HandoffError
-from handlers.home import publish as publish_home
+from handlers.slack.home import publish as publish_home
 from handlers.slack.handoffs import forms
 
 log = logging.getLogger(__name__)

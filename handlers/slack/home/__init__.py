@@ -45,9 +45,9 @@ def home_view(user_id: str, extra_blocks: list[dict] | None = None) -> dict:
 def publish(services, user_id: str) -> None:
     """Draw and publish this person's App Home."""
     from bot.home import home_for
-    from handlers.reports.blocks import home_case_lines, home_my_reports
+    from handlers.slack.reports.blocks import home_case_lines, home_my_reports
     from handlers.slack.handoffs.forms import home_blocks
-    from handlers.training.blocks import progress_blocks
+    from handlers.slack.training.blocks import progress_blocks
 
     home = home_for(services, user_id)
     zone = services.settings.working_time.zone
@@ -60,52 +60,57 @@ def publish(services, user_id: str) -> None:
     services.client.views_publish(user_id=user_id, view=home_view(user_id, extra))
 
 
-def register(app, services) -> None:
-    client = services.client
+def _publish_home(services, user_id: str, event_claim: str | None) -> None:
+    try:
+        publish(services, user_id)
+    finally:
+        services.finish_event(event_claim)
 
-    def publish_home(user_id: str, event_claim: str | None) -> None:
-        try:
-            publish(services, user_id)
-        finally:
-            services.finish_event(event_claim)
 
-    def home_opened(ack, event, context):
-        ack()
-        services.defer(publish_home, event["user"], context.get("event_claim"))
+def home_opened(ack, event, context):
+    ack()
+    services = context["services"]
+    services.defer(_publish_home, services, event["user"], context.get("event_claim"))
 
-    def not_yet(body):
-        """Account requests need the Comms channel; without it, say where to go instead."""
-        services.notify(body["user"]["id"], (
-            "Account requests aren't set up in Slack yet (the bot has no Communications and Marketing channel). "
-            "Please ask Communications and Marketing directly: new council accounts need their authorisation and "
-            "your Corporate Director's approval (para 19)."))
 
-    def show_training(user_id: str) -> None:
-        from handlers.training import my_training_message
+def _not_yet(services, user_id: str) -> None:
+    """Account requests need the Comms channel; without it, say where to go instead."""
+    services.notify(user_id, (
+        "Account requests aren't set up in Slack yet (the bot has no Communications and Marketing channel). "
+        "Please ask Communications and Marketing directly: new council accounts need their authorisation and "
+        "your Corporate Director's approval (para 19)."))
 
-        text, blocks = my_training_message(services, user_id)
-        services.notify(user_id, text, blocks, purpose="my-training")
 
-    def open_account_form(trigger_id: str) -> None:
-        from handlers.accounts.blocks import request_modal
+def _show_training(services, user_id: str) -> None:
+    from handlers.slack.training import my_training_message
 
-        client.views_open(trigger_id=trigger_id, view=request_modal(services.accounts.directorates()))
+    text, blocks = my_training_message(services, user_id)
+    services.notify(user_id, text, blocks, purpose="my-training")
 
-    def home_action(ack, body):
-        ack()
-        if body["actions"][0]["action_id"] == ACTION_REPORT:
-            from handlers.reports.blocks import report_modal
 
-            services.defer(client.views_open, trigger_id=body["trigger_id"], view=report_modal())
-            return
-        if body["actions"][0]["action_id"] == ACTION_TRAINING:
-            services.defer(show_training, body["user"]["id"])
-            return
-        if body["actions"][0]["action_id"] == ACTION_REQUEST_ACCOUNT and services.settings.comms_channel:
-            services.defer(open_account_form, body["trigger_id"])
-            return
-        services.defer(not_yet, body)
+def _open_account_form(services, trigger_id: str) -> None:
+    from handlers.slack.accounts.blocks import request_modal
 
+    services.client.views_open(trigger_id=trigger_id, view=request_modal(services.accounts.directorates()))
+
+
+def home_action(ack, body, context):
+    ack()
+    services = context["services"]
+    action_id = body["actions"][0]["action_id"]
+    if action_id == ACTION_REPORT:
+        from handlers.slack.reports.blocks import report_modal
+
+        services.defer(services.client.views_open, trigger_id=body["trigger_id"], view=report_modal())
+    elif action_id == ACTION_TRAINING:
+        services.defer(_show_training, services, body["user"]["id"])
+    elif action_id == ACTION_REQUEST_ACCOUNT and services.settings.comms_channel:
+        services.defer(_open_account_form, services, body["trigger_id"])
+    else:
+        services.defer(_not_yet, services, body["user"]["id"])
+
+
+def register(app) -> None:
     app.event("app_home_opened")(home_opened)
     app.registry.events.add("app_home_opened")
     for action_id in HOME_ACTIONS:
