@@ -27,8 +27,9 @@ class AskedQuestion:
 
 
 def record_question(session: Session, *, answer: Answer, surface: str, user_id: str, channel_id: str = "",
-                    thread_ts: str | None = None, context: str | None = None) -> Question:
+                    thread_ts: str | None = None, context: str | None = None, platform: str = "slack") -> Question:
     question = Question(surface=surface, user_id=user_id, channel_id=channel_id, thread_ts=thread_ts,
+                        chat_platform=platform,
                         text=answer.question, context=context, answered=answer.answered,
                         decline_reason=answer.decline_reason, mode=answer.mode, retrieval=answer.retrieval,
                         citations=",".join(c.section for c in answer.citations)[:500], answer_text=answer.answer)
@@ -227,14 +228,18 @@ class QuestionDesk(Desk):
     """Answering in a conversation, privately (`/policy`), sharing and handing off, with the outbox."""
 
     def answer_in_conversation(self, *, surface: str, user: str, channel: str, text: str, thread_ts: str | None,
-                               context: str | None) -> None:
+                               context: str | None, platform: str = "slack") -> None:
         """Answer in the conversation (a DM, or a mention's thread). With a model configured, "Looking that
         up…" goes first and becomes the answer."""
         outbox = self.services.outbox
+
+        def put(session, **message):  # every message of this answer goes to the platform it was asked on
+            return self.enqueue(session, platform=platform, **message)
+
         placeholder_id = None
         if self.services.answerer.generator is not None:
             with Session(self.engine) as session:
-                placeholder_id = self.enqueue(session, channel=channel, thread_ts=thread_ts,
+                placeholder_id = put(session, channel=channel, thread_ts=thread_ts,
                                               content=say.looking_up(text), purpose="answer-placeholder").id
                 session.commit()
             outbox.deliver([placeholder_id])
@@ -242,22 +247,22 @@ class QuestionDesk(Desk):
             answer = self.services.answerer.answer(text, context=context)
         except QuestionError as error:
             with Session(self.engine) as session:
-                error_id = self.enqueue(session, channel=channel, thread_ts=thread_ts, text=str(error),
+                error_id = put(session, channel=channel, thread_ts=thread_ts, text=str(error),
                                         purpose="question-error").id
                 session.commit()
             outbox.deliver([error_id])
             return
         with Session(self.engine, expire_on_commit=False) as session:
             question = record_question(session, answer=answer, surface=surface, user_id=user, channel_id=channel,
-                                       thread_ts=thread_ts, context=context)
+                                       thread_ts=thread_ts, context=context, platform=platform)
             content = say.answer_message(question.id, answer)
             placeholder = outbox.get(placeholder_id) if placeholder_id else None
             if placeholder is not None and placeholder.sent_ts:
-                message = self.enqueue(session, method="update", channel=placeholder.sent_channel or channel,
+                message = put(session, method="update", channel=placeholder.sent_channel or channel,
                                        ts=placeholder.sent_ts, content=content, purpose="answer",
                                        ref_type="question", ref_id=question.id)
             else:
-                message = self.enqueue(session, channel=channel, thread_ts=thread_ts, content=content,
+                message = put(session, channel=channel, thread_ts=thread_ts, content=content,
                                        purpose="answer", ref_type="question", ref_id=question.id)
             session.commit()
         outbox.deliver([message.id])

@@ -1,4 +1,4 @@
-"""Serving the Slack app: HTTP (Starlette under uvicorn) or Socket Mode.
+"""Serving the bot: HTTP (Starlette under uvicorn) for Slack and, with TEAMS_APP_ID, Teams; or Slack's Socket Mode.
 
 HTTP: `POST /slack/events` takes events, slash commands and interactivity; `GET /healthz` reports whether
 the database answers and the knowledge index is loaded. Bolt's dispatch runs in a worker thread so one
@@ -119,8 +119,12 @@ def create_web_app(services, bolt_app) -> Starlette:
                                 status_code=503)
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    return Starlette(routes=[Route("/slack/events", slack_events, methods=["POST"]),
-                             Route("/healthz", healthz, methods=["GET"])])
+    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    if services.settings.teams_enabled:  # Teams at /api/messages, in the same process, database and outbox
+        from handlers.teams.app import TeamsSurface
+
+        routes.append(Route("/api/messages", TeamsSurface(services).endpoint, methods=["POST"]))
+    return Starlette(routes=routes)
 
 
 def prepare(services) -> None:

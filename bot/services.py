@@ -54,8 +54,16 @@ class Services:
         from handlers.slack.sender import SlackSender
 
         # Each platform's sender draws neutral messages for it when they are sent.
-        return Outbox(self.engine, {"slack": SlackSender(self.client)}, clock=lambda: self.clock(),
-                      alert_targets=self.admin_targets)
+        senders = {"slack": SlackSender(self.client)}
+        if self.settings.teams_enabled:
+            try:
+                from handlers.teams.sender import TeamsSender
+            except ImportError as error:
+                raise RuntimeError("TEAMS_APP_ID is set but the Microsoft Teams SDK is not installed: "
+                                   "pip install 'policybot[teams]'") from error
+
+            senders["teams"] = TeamsSender(self.settings, self.engine)
+        return Outbox(self.engine, senders, clock=lambda: self.clock(), alert_targets=self.admin_targets)
 
     def notify(self, channel: str, text: str, blocks: list | None = None, purpose: str = "notice") -> None:
         """Send a message through the outbox (kept and retried if Slack is unavailable); a user id is a DM."""

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     slack_app_token: str | None = _env("SLACK_APP_TOKEN")
     slack_api_url: str | None = _env("SLACK_API_URL")
 
+    # Microsoft Teams: on when the app id is set. Inbound activities carry a Bot Framework JWT checked against
+    # the keys at `teams_keys_url`; outbound calls use a token for the app id and password.
+    teams_app_id: str | None = _env("TEAMS_APP_ID")
+    teams_app_password: str | None = _env("TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = _env("TEAMS_TENANT_ID")
+    teams_allow_unauthenticated: bool = Field(False, validation_alias=AliasChoices(
+        "POLICYBOT_TEAMS_ALLOW_UNAUTHENTICATED", "policybot_teams_allow_unauthenticated"))
+    teams_keys_url: str = Field("https://login.botframework.com/v1/.well-known/keys", validation_alias=AliasChoices(
+        "POLICYBOT_TEAMS_KEYS_URL", "policybot_teams_keys_url"))
+    teams_issuer: str = Field("https://api.botframework.com", validation_alias=AliasChoices(
+        "POLICYBOT_TEAMS_ISSUER", "policybot_teams_issuer"))
+    teams_token_url: str | None = _env("POLICYBOT_TEAMS_TOKEN_URL")
+
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
     llm_model: str | None = _env("POLICYBOT_LLM_MODEL")
@@ -121,7 +134,7 @@ class Settings(BaseSettings):
 
     @field_validator("database_url", "slack_api_url", "openai_base_url", "llm_model", "slack_bot_token",
                      "slack_signing_secret", "slack_app_token", "openai_api_key", "embedding_model", "policy_url",
-                     mode="before")
+                     "teams_app_id", "teams_app_password", "teams_tenant_id", "teams_token_url", mode="before")
     @classmethod
     def _blank_is_unset(cls, value):
         if isinstance(value, str) and not value.strip():
@@ -164,6 +177,10 @@ class Settings(BaseSettings):
     def _deputies(cls, value: str) -> str:
         parse_deputies(value)
         return value.strip()
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id)
 
     @property
     def deputies(self) -> dict[str, set[str]]:
@@ -230,7 +247,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_production(self) -> "Settings":
-        if self.environment == "production":
+        if self.environment == "production" and self.teams_allow_unauthenticated:
+            raise ValueError("POLICYBOT_TEAMS_ALLOW_UNAUTHENTICATED is for local testing only and is refused in "
+                             "production")
+        if self.environment == "production" and self.teams_app_id and not self.teams_app_password:
+            raise ValueError("TEAMS_APP_PASSWORD must be set in production when TEAMS_APP_ID is")
+        slack_wanted = not self.teams_app_id or bool(self.slack_bot_token or self.slack_signing_secret)
+        if self.environment == "production" and slack_wanted:
             for name in ("slack_bot_token", "slack_signing_secret"):
                 value = getattr(self, name)
                 if value is None or value.lower() in PLACEHOLDER_SECRETS:

@@ -265,6 +265,20 @@ class Identity(SQLModel, table=True):
     unreachable_at: datetime | None = None
 
 
+class TeamsConversation(SQLModel, table=True):
+    """Where the bot can reach a Teams conversation (a personal chat, a channel, a group chat): the Bot
+    Connector's service URL for it, recorded from every activity the bot receives in it."""
+
+    __tablename__ = "teams_conversation"
+
+    conversation_id: str = Field(primary_key=True, max_length=300)
+    service_url: str = Field(max_length=500)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    kind: str = Field(default="personal", max_length=16)  # personal, channel, groupChat
+    user_id: str | None = Field(default=None, max_length=128)  # for a personal chat: whose it is
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class ReferenceCounter(SQLModel, table=True):
     """The last number handed out per reference prefix and year (SMR-2026-0042)."""
 

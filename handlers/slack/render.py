@@ -3,6 +3,8 @@ text split or shortened at Block Kit's limits after escaping."""
 
 from __future__ import annotations
 
+import re
+
 from slack_sdk.models.blocks import (ActionsBlock, ButtonElement, ConfirmObject, ContextBlock, DividerBlock,
                                      MarkdownTextObject, SectionBlock)
 
@@ -10,6 +12,7 @@ from bot.messages import (Actions, Bullets, Code, Context, Divider, Excerpt, Fie
                           Paragraph, Quote, Strong, Text)
 from handlers.text import SECTION_LIMIT, clip, escape, quote, split_text
 
+SLACK_ID = re.compile(r"^[UWB][A-Z0-9]{2,20}$")
 ICONS = {"warning": ":warning:", "overdue": ":red_circle:", "done": ":white_check_mark:",
          "urgent": ":rotating_light:", "escalated": ":arrow_up:", "reminder": ":alarm_clock:",
          "handoff": ":speech_balloon:", "waiting": ":hourglass_flowing_sand:"}
@@ -29,7 +32,8 @@ def mrkdwn(parts: Text) -> str:
         elif isinstance(part, Icon):
             out.append(ICONS.get(part.name, ""))
         elif isinstance(part, Mention):
-            out.append(f"<@{escape(part.user_id)}>")
+            # A person known by another platform's id (a Teams user) cannot be mentioned in Slack.
+            out.append(f"<@{part.user_id}>" if SLACK_ID.match(part.user_id) else "a colleague on Teams")
         elif isinstance(part, Link):
             out.append(f"<{escape(part.url).replace('|', '%7C')}|{escape(part.label).replace('|', '/')}>")
         elif isinstance(part, Excerpt):

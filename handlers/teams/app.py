@@ -1,0 +1,284 @@
+"""`POST /api/messages`: Bot Framework activities from Microsoft Teams.
+
+Each activity's Bot Framework JWT is checked (the Microsoft Teams SDK's token validator: signing keys from
+POLICYBOT_TEAMS_KEYS_URL, issuer, audience = TEAMS_APP_ID, and the token's `serviceurl` against the activity's)
+before anything reads it further; with POLICYBOT_TEAMS_ALLOW_UNAUTHENTICATED (local testing only, refused in
+production) unsigned activities are accepted. An activity is claimed by its id, so a redelivery is acknowledged
+and not handled twice. Handlers parse, check, save and enqueue; what the bot says goes through the outbox
+(platform "teams") like Slack's, and the slow work runs in the bot's worker threads after the acknowledgement.
+
+Handled today: questions in the personal chat and by @mention in a channel (answered in the thread), the
+answer card's Helpful / Not helpful / Ask Comms and Marketing (`Action.Execute`, the card updated in place),
+and installs (`conversationUpdate`, `installationUpdate`): the conversation is recorded, the person is matched
+to the staff directory by the email the roster gives, and a welcome card is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import httpx
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from bot import identities
+from bot.messages import Context, Message, Paragraph, Strong, text
+from bot.questions import get_question, record_vote
+from bot.staff import by_email
+from handlers.slack.app import claim_once
+from storage.models import TeamsConversation, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+AT_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
+TAG_RE = re.compile(r"<[^>]+>")
+VOTES = {"answer_helpful": True, "answer_not_helpful": False}
+PLATFORM = identities.TEAMS
+
+
+def question_text(raw: str) -> str:
+    """The question, without the bot's @mention and any HTML Teams wraps around it."""
+    return re.sub(r"\s+", " ", TAG_RE.sub(" ", AT_RE.sub(" ", raw or ""))).strip()
+
+
+class Unauthorised(Exception):
+    pass
+
+
+class TeamsSurface:
+    def __init__(self, services):
+        self.services = services
+        self.settings = services.settings
+        self._validator = None
+
+    # ----------------------------------------------------------------------------------- authentication
+
+    @property
+    def validator(self):
+        if self._validator is None:
+            from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
+
+            app_id = self.settings.teams_app_id or ""
+            self._validator = TokenValidator(JwtValidationOptions(
+                valid_issuers=[self.settings.teams_issuer], valid_audiences=[app_id, f"api://{app_id}"],
+                jwks_uri=self.settings.teams_keys_url))
+        return self._validator
+
+    async def authenticate(self, request: Request, activity: dict) -> None:
+        if self.settings.teams_allow_unauthenticated:
+            return
+        import jwt
+
+        header = request.headers.get("authorization", "")
+        if not header.lower().startswith("bearer "):
+            raise Unauthorised("no bearer token")
+        try:
+            await run_in_threadpool(_validate, self.validator, header[7:].strip(), activity.get("serviceUrl"))
+        except jwt.PyJWTError as error:
+            raise Unauthorised(str(error)) from error
+
+    # ---------------------------------------------------------------------------------------- endpoint
+
+    async def endpoint(self, request: Request) -> Response:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "activity too large"}, status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY_BYTES:
+            return JSONResponse({"error": "activity too large"}, status_code=413)
+        try:
+            activity = json.loads(body)
+        except ValueError:
+            return JSONResponse({"error": "not JSON"}, status_code=400)
+        if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+            return JSONResponse({"error": "not an activity"}, status_code=400)
+        try:
+            await self.authenticate(request, activity)
+        except Unauthorised as error:
+            log.warning("teams activity refused", extra={"reason": str(error)[:200]})
+            return JSONResponse({"error": "unauthorised"}, status_code=401)
+        return await run_in_threadpool(self.handle, activity)
+
+    def handle(self, activity: dict) -> Response:
+        kind = activity["type"]
+        conversation = activity.get("conversation") or {}
+        sender = activity.get("from") or {}
+        if not isinstance(conversation, dict) or not isinstance(sender, dict) or not conversation.get("id"):
+            return JSONResponse({"error": "activity without a conversation"}, status_code=400)
+        activity_id = str(activity.get("id") or "")
+        if kind != "invoke" and activity_id and not claim_once(
+                self.services.engine, f"teams:{conversation['id']}:{activity_id}"[:64], f"teams:{kind}"):
+            return Response(status_code=200)  # a redelivery of an activity already handled
+        self.record_conversation(activity)
+        if kind == "message":
+            self.services.defer(self.on_message, activity)
+            return Response(status_code=200)
+        if kind == "invoke":
+            return self.on_invoke(activity)
+        if kind in {"conversationUpdate", "installationUpdate"}:
+            self.services.defer(self.on_install, activity)
+            return Response(status_code=200)
+        return Response(status_code=200)
+
+    # ------------------------------------------------------------------------------------- recording
+
+    def record_conversation(self, activity: dict) -> None:
+        conversation = activity["conversation"]
+        service_url = str(activity.get("serviceUrl") or "")[:500]
+        if not service_url.startswith(("https://", "http://")):
+            return
+        root = str(conversation["id"]).split(";messageid=")[0][:300]
+        kind = str(conversation.get("conversationType") or "personal")[:16]
+        user = (activity.get("from") or {}).get("id") if kind == "personal" else None
+        with Session(self.services.engine) as session:
+            found = session.get(TeamsConversation, root)
+            if found is None:
+                found = TeamsConversation(conversation_id=root, service_url=service_url, kind=kind)
+            found.service_url, found.kind, found.updated_at = service_url, kind, utcnow()
+            found.tenant_id = str((conversation.get("tenantId") or (activity.get("channelData") or {})
+                                   .get("tenant", {}).get("id") or ""))[:64] or None
+            if user:
+                found.user_id = str(user)[:128]
+            session.add(found)
+            try:
+                session.commit()
+            except Exception:  # recorded by a concurrent request: theirs is as good
+                session.rollback()
+
+    def identify(self, activity: dict) -> None:
+        """Match a Teams user to the staff directory by the email the conversation's roster gives for them,
+        once, and keep their personal chat as their conversation reference."""
+        user = (activity.get("from") or {}).get("id")
+        conversation = activity.get("conversation") or {}
+        if not user or (conversation.get("conversationType") or "personal") != "personal":
+            return
+        with Session(self.services.engine) as session:
+            if identities.person(session, user, PLATFORM) is not None:
+                return
+        email = self.roster_email(activity, user)
+        if not email:
+            return
+        reference = json.dumps({"conversation_id": conversation["id"], "service_url": activity.get("serviceUrl"),
+                                "user_id": user, "aad_object_id": (activity.get("from") or {}).get("aadObjectId")})
+        with Session(self.services.engine) as session:
+            person = by_email(session, email)
+            if person is not None:
+                identities.record(session, person.id, user, self.services.clock(), PLATFORM,
+                                  conversation=reference)
+                session.commit()
+
+    def roster_email(self, activity: dict, user: str) -> str | None:
+        from urllib.parse import quote
+
+        sender = self.services.outbox.senders.get(PLATFORM)
+        base = str(activity.get("serviceUrl") or "").rstrip("/")
+        url = f"{base}/v3/conversations/{quote(str(activity['conversation']['id']), safe='')}/members/" \
+              f"{quote(user, safe='')}"
+        try:
+            response = sender.http.get(url, headers=sender.tokens.header())
+            if response.status_code != 200:
+                return None
+            member = response.json()
+        except (httpx.HTTPError, ValueError, Exception) as error:  # not known: answered all the same
+            log.warning("teams roster lookup failed", extra={"error": type(error).__name__})
+            return None
+        email = member.get("email") or member.get("userPrincipalName") or ""
+        return str(email).strip().lower() or None
+
+    # -------------------------------------------------------------------------------------- messages
+
+    def on_message(self, activity: dict) -> None:
+        self.identify(activity)
+        conversation = activity["conversation"]
+        kind = conversation.get("conversationType") or "personal"
+        question = question_text(str(activity.get("text") or ""))
+        user = str((activity.get("from") or {}).get("id") or "")
+        if not question:
+            return
+        if kind == "personal":
+            self.services.questions.answer_in_conversation(
+                surface="dm", user=user, channel=str(conversation["id"]), text=question, thread_ts=None,
+                context=None, platform=PLATFORM)
+            return
+        # A channel: answer in the thread of the message that mentioned the bot.
+        root, _, thread = str(conversation["id"]).partition(";messageid=")
+        self.services.questions.answer_in_conversation(
+            surface="mention", user=user, channel=root, text=question, thread_ts=thread or str(activity.get("id")),
+            context=None, platform=PLATFORM)
+
+    def on_install(self, activity: dict) -> None:
+        added = activity.get("membersAdded") or []
+        recipient = (activity.get("recipient") or {}).get("id")
+        installed = activity.get("type") == "installationUpdate" and activity.get("action") in {"add", None}
+        bot_added = any(isinstance(m, dict) and m.get("id") == recipient for m in added)
+        if not (installed or bot_added):
+            return
+        self.identify(activity)
+        with Session(self.services.engine) as session:
+            message_id = self.services.questions.enqueue(
+                session, channel=str(activity["conversation"]["id"]), content=welcome(), purpose="welcome",
+                platform=PLATFORM).id
+            session.commit()
+        self.services.outbox.deliver([message_id])
+
+    # --------------------------------------------------------------------------------- card actions
+
+    def on_invoke(self, activity: dict) -> Response:
+        if activity.get("name") != "adaptiveCard/action":
+            return JSONResponse({"status": 200}, status_code=200)
+        action = ((activity.get("value") or {}).get("action") or {})
+        verb = str(action.get("verb") or "")
+        data = action.get("data") if isinstance(action.get("data"), dict) else {}
+        value = str(data.get("value") or "")
+        user = str((activity.get("from") or {}).get("id") or "")
+        question_id = int(value) if value.isdigit() and len(value) < 19 else None
+        if verb in VOTES:
+            question, changed = (None, False) if question_id is None else \
+                record_vote(self.services.engine, question_id, user, VOTES[verb])
+            if question is None:
+                return _invoke_message("That answer is no longer on record, so the vote was not saved.")
+            word = "helpful" if VOTES[verb] else "not helpful"
+            note = f"Thanks: your vote ({word}) is recorded." if changed else f"You already marked this {word}."
+            return _invoke_card(self.voted_card(get_question(self.services.engine, question_id), note))
+        if verb == "answer_ask_comms":
+            return _invoke_message(self.services.handoffs.hand_off(question_id, user))
+        return _invoke_message("That button is not one this bot knows.")
+
+    def voted_card(self, question, note: str) -> dict:
+        from bot.question_messages import answer_message
+        from handlers.teams.render import card
+
+        answer = self.services.answerer.answer(question.text, context=question.context)
+        message = answer_message(question.id, answer)
+        return card(Message(summary=message.summary, blocks=message.blocks + (Context(text(note)),)))
+
+
+def _validate(validator, token: str, service_url) -> None:
+    import asyncio
+
+    asyncio.run(validator.validate_token(token, service_url=str(service_url) if service_url else None))
+
+
+def _invoke_message(message: str) -> Response:
+    return JSONResponse({"statusCode": 200, "type": "application/vnd.microsoft.activity.message",
+                         "value": message[:1000]})
+
+
+def _invoke_card(drawn: dict) -> Response:
+    return JSONResponse({"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": drawn})
+
+
+def welcome() -> Message:
+    return Message(summary="Hello from the Social Media Policy assistant", blocks=(
+        Paragraph(text(Strong("I help you follow the council's Social Media Policy."), " Ask me anything about "
+                       "it here, or mention me in a channel, and I quote the paragraphs that answer you.")),
+        Paragraph(text("If the documents don't cover your question, I say so and can pass it to Communications "
+                       "and Marketing.")),
+        Context(text("Answers come from the council's own documents; they are guidance, not legal advice.")),
+    ))
+

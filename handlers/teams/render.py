@@ -1,0 +1,100 @@
+"""Platform-neutral messages (`bot.messages`) drawn as Adaptive Cards (schema 1.5) with the Microsoft Teams SDK's
+card models. Everything people typed is escaped for the cards' Markdown subset; a card is kept under Teams'
+28 KB limit by shortening its longest texts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from microsoft_teams.cards import (ActionSet, AdaptiveCard, Container, ExecuteAction, Fact, FactSet,
+                                   OpenUrlAction, TextBlock)
+
+from bot.messages import (Actions, Bullets, Code, Context, Divider, Excerpt, Fields, Icon, Link, Mention, Message,
+                          Paragraph, Quote, Strong, Text)
+
+CARD_LIMIT = 28_000  # bytes: Teams refuses larger messages
+ICONS = {"warning": "⚠️", "overdue": "🔴", "done": "✅", "urgent": "🚨", "escalated": "⬆️", "reminder": "⏰",
+         "handoff": "💬", "waiting": "⏳"}
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>~])")
+_LINE_START = re.compile(r"(?m)^(\s*)([#>+\-]|\d+\.)")
+CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+
+
+def escape(text: str) -> str:
+    """Plain text for a TextBlock: Markdown characters shown as themselves."""
+    escaped = _MARKDOWN.sub(r"\\\1", text or "")
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
+
+
+def markdown(parts: Text, limit: int | None = None) -> str:
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(escape(part))
+        elif isinstance(part, Strong):
+            out.append(f"**{escape(part.text)}**")
+        elif isinstance(part, Code):
+            out.append(f"`{part.text.replace('`', '')}`")
+        elif isinstance(part, Icon):
+            out.append(ICONS.get(part.name, ""))
+        elif isinstance(part, Mention):
+            out.append("a colleague")  # Teams mentions need a display name and an entity; the id is not shown
+        elif isinstance(part, Link):
+            out.append(f"[{escape(part.label)}]({part.url.replace(')', '%29').replace(' ', '%20')})")
+        elif isinstance(part, Excerpt):
+            text = part.text if len(part.text) <= part.limit else part.text[:part.limit - 1] + "…"
+            out.append(escape(text))
+    text = "".join(out)
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _block(text: str, **style) -> TextBlock:
+    return TextBlock(text=text, wrap=True, **style)
+
+
+def card(message: Message, text_limit: int | None = None) -> dict:
+    """The message as an Adaptive Card (a dict ready to send as an attachment's content)."""
+    body: list = []
+    actions: list = []
+    for block in message.blocks:
+        if isinstance(block, Paragraph):
+            body.append(_block(markdown(block.text, text_limit)))
+        elif isinstance(block, Bullets):
+            body.append(_block("\n".join(f"- {markdown(item, text_limit)}" for item in block.items)))
+        elif isinstance(block, Context):
+            body.append(_block(markdown(block.text, text_limit), size="Small", is_subtle=True))
+        elif isinstance(block, Quote):
+            items = [_block(markdown(block.heading), weight="Bolder")] if block.heading else []
+            quoted = block.text if text_limit is None or len(block.text) <= text_limit else \
+                block.text[:text_limit - 1] + "…"
+            items.append(_block(escape(quoted)))
+            body.append(Container(items=items, style="emphasis"))
+        elif isinstance(block, Fields):
+            body.append(FactSet(facts=[Fact(title=escape(label), value=markdown(value, text_limit))
+                                       for label, value in block.fields]))
+        elif isinstance(block, Divider):
+            body.append(_block(" ", separator=True, spacing="Medium"))
+        elif isinstance(block, Actions):
+            for action in block.actions:
+                if action.url:
+                    actions.append(OpenUrlAction(title=action.label[:40], url=action.url))
+                else:
+                    actions.append(ExecuteAction(title=action.label[:40], verb=action.id,
+                                                 data={"verb": action.id, "value": action.value}))
+    if actions:
+        body.append(ActionSet(actions=actions))
+    drawn = AdaptiveCard(version="1.5", body=body).model_dump(by_alias=True, exclude_none=True)
+    drawn["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
+    drawn["fallbackText"] = escape(message.summary[:300])
+    return drawn
+
+
+def render(message: Message) -> tuple[str, dict]:
+    """The notification text and the card, within Teams' size limit."""
+    drawn = card(message)
+    limit = 2000
+    while len(json.dumps(drawn).encode("utf-8")) > CARD_LIMIT and limit > 100:
+        drawn = card(message, text_limit=limit)
+        limit //= 2
+    return message.summary[:1000], drawn

@@ -1,0 +1,140 @@
+"""The outbox's Teams sender: neutral messages drawn as Adaptive Cards and sent through the Bot Connector REST
+API at the conversation's service URL (recorded from the activities the bot received there).
+
+* post: `POST {serviceUrl}/v3/conversations/{id}/activities`; a reply in a channel thread goes to the
+  conversation id with `;messageid=` and the thread's first message; update: `PUT …/activities/{activityId}`.
+* 429, 412, 502, 504 and other server errors are retried by the outbox with its backoff (a `Retry-After` is
+  honoured up to 30 s here first); 403 (the user blocked the bot, or the app is not installed for them), 404
+  and 400 are permanent: the outbox marks the message failed and alerts the admins once.
+* Calls carry a Bot Framework token for the app id and password (client credentials), cached until it
+  expires; with POLICYBOT_TEAMS_ALLOW_UNAUTHENTICATED (local testing only) they carry none.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from urllib.parse import quote
+
+import httpx
+from sqlmodel import Session
+
+from bot.messages import Message
+from bot.outbox import EPHEMERAL, POST, RESPOND, UPDATE, DeliveryError
+from handlers.teams.render import CONTENT_TYPE, render
+from storage.models import OutboxMessage, TeamsConversation
+
+RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
+RETRY_AFTER_CAP = 30.0
+SCOPE = "https://api.botframework.com/.default"
+
+
+class TokenSource:
+    """Bot Framework access tokens for the app (client credentials), cached until shortly before they expire."""
+
+    def __init__(self, settings, http: httpx.Client):
+        self.settings = settings
+        self.http = http
+        self._token: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        tenant = self.settings.teams_tenant_id or "botframework.com"
+        return self.settings.teams_token_url or f"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+
+    def header(self) -> dict[str, str]:
+        if self.settings.teams_allow_unauthenticated:
+            return {}
+        with self._lock:
+            if self._token is None or self._token[1] < time.monotonic():
+                response = self.http.post(self.url, data={
+                    "grant_type": "client_credentials", "client_id": self.settings.teams_app_id or "",
+                    "client_secret": self.settings.teams_app_password or "", "scope": SCOPE})
+                if response.status_code != 200:
+                    raise DeliveryError(f"token endpoint answered {response.status_code}",
+                                        permanent=response.status_code in {400, 401})
+                found = response.json()
+                self._token = (found["access_token"], time.monotonic() + int(found.get("expires_in", 3600)) - 300)
+            return {"Authorization": f"Bearer {self._token[0]}"}
+
+
+class TeamsSender:
+    def __init__(self, settings, engine, http: httpx.Client | None = None):
+        self.settings = settings
+        self.engine = engine
+        self.http = http or httpx.Client(timeout=30)
+        self.tokens = TokenSource(settings, self.http)
+
+    def _service_url(self, conversation_id: str) -> str:
+        root = conversation_id.split(";messageid=")[0]
+        with Session(self.engine) as session:
+            found = session.get(TeamsConversation, root)
+        if found is None:
+            raise DeliveryError(f"no service URL recorded for Teams conversation {root[:60]}", permanent=True)
+        return found.service_url.rstrip("/")
+
+    def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
+        if message.content:
+            text, attachment = render(Message.from_json(message.content))
+        else:
+            text, attachment = message.text, None
+        conversation = message.channel
+        if message.thread_ts and ";messageid=" not in conversation:
+            conversation = f"{conversation};messageid={message.thread_ts}"
+        base = self._service_url(conversation)
+        activity = {"type": "message", "text": text if attachment is None else "",
+                    "summary": text[:200], "textFormat": "plain"}
+        if attachment is not None:
+            activity["attachments"] = [{"contentType": CONTENT_TYPE, "content": attachment}]
+        path = f"{base}/v3/conversations/{quote(conversation, safe='')}/activities"
+        if message.method == UPDATE:
+            if not message.ts:
+                raise DeliveryError("an update with no activity id", permanent=True)
+            activity["id"] = message.ts
+            response = self._call("PUT", f"{path}/{quote(message.ts, safe='')}", activity)
+            return message.channel, message.ts
+        if message.method not in (POST, EPHEMERAL, RESPOND):  # Teams has no ephemeral: the personal chat has it
+            raise DeliveryError(f"unknown method {message.method}", permanent=True)
+        response = self._call("POST", path, activity)
+        try:
+            activity_id = response.json().get("id")
+        except ValueError:
+            activity_id = None
+        return message.channel, activity_id
+
+    def _call(self, method: str, url: str, activity: dict) -> httpx.Response:
+        for attempt in range(2):
+            try:
+                response = self.http.request(method, url, json=activity, headers=self.tokens.header())
+            except httpx.TimeoutException as error:
+                raise DeliveryError(f"timeout: {error}", uncertain=method == "POST") from error
+            except httpx.HTTPError as error:
+                raise DeliveryError(f"{type(error).__name__}: {error}") from error
+            if response.status_code < 300:
+                return response
+            if response.status_code in RETRYABLE:
+                wait = _retry_after(response)
+                if attempt == 0 and wait is not None and wait <= RETRY_AFTER_CAP:
+                    time.sleep(wait)
+                    continue
+                raise DeliveryError(f"Bot Connector answered {response.status_code}")
+            detail = _error_code(response)
+            raise DeliveryError(f"Bot Connector answered {response.status_code} {detail}".strip(), permanent=True)
+        raise DeliveryError(f"Bot Connector answered {response.status_code} after Retry-After")
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _error_code(response: httpx.Response) -> str:
+    try:
+        return str((response.json().get("error") or {}).get("code") or "")[:80]
+    except (ValueError, AttributeError, json.JSONDecodeError):
+        return ""

@@ -1,0 +1,222 @@
+"""Microsoft Teams, end to end: activities posted to the bot's real `/api/messages` endpoint as Teams sends them
+(signed with a Bot Framework JWT by the stand-in's key), the stand-in Bot Connector at the activity's
+serviceUrl, and the rows the bot stores. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+
+from storage.models import AnswerVote, Handoff, Identity, OutboxMessage, Question, TeamsConversation
+from tests.support.bot_connector import (APP_ID, FakeConnector, card_action, channel_mention, install,
+                                         personal_message)
+from tests.support.directory import staff_csv
+
+FACEBOOK = "Who has to approve a new council Facebook page?"
+
+
+class TeamsBot:
+    def __init__(self, services, connector, url):
+        self.services, self.connector = services, connector
+        self.http = httpx.Client(base_url=url, timeout=10)
+
+    def post(self, activity: dict, *, token: str | None = "sign", headers: dict | None = None):
+        sent = dict(headers or {})
+        if token == "sign":
+            token = self.connector.sign(service_url=activity.get("serviceUrl"))
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        return self.http.post("/api/messages", content=json.dumps(activity), headers={
+            "Content-Type": "application/json", **sent})
+
+    def rows(self, model):
+        from sqlmodel import Session, select
+
+        with Session(self.services.engine) as session:
+            return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def connector():
+    with FakeConnector() as fake:
+        yield fake
+
+
+@pytest.fixture
+def teams_bot(database_url, connector, fake_slack, tmp_path):
+    import uvicorn
+
+    from bot.server import create_web_app, prepare
+    from bot.services import Services
+    from bot.settings import load_settings
+    from bot.staff import import_staff
+    from handlers.slack.app import create_app
+    from tests.support.slack_requests import SIGNING_SECRET
+
+    settings = load_settings(database_url=database_url, embeddings="none", slack_bot_token="xoxb-test-token",
+                             slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
+                             comms_channel="CCOMMS", teams_app_id=APP_ID, teams_app_password="app-password",
+                             teams_keys_url=connector.keys_url, teams_token_url=connector.token_url)
+    services = Services(settings)
+    prepare(services)
+    assert import_staff(services.engine, staff_csv(tmp_path / "staff.csv")).applied
+    connector.add_member("29:sam", "sam@notts.gov.uk", "Sam Staff")
+    web_app = create_web_app(services, create_app(services))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning",
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    bot = TeamsBot(services, connector, f"http://127.0.0.1:{port}")
+    yield bot
+    bot.http.close()
+    server.should_exit = True
+    thread.join(timeout=5)
+    services.engine.dispose()
+
+
+def posted(connector, conversation: str):
+    return connector.wait_for(lambda c: c.method == "POST" and c.path.endswith("/activities")
+                              and c.conversation == conversation)
+
+
+def test_a_personal_question_is_answered_with_a_card_and_the_asker_is_matched_to_the_directory(teams_bot,
+                                                                                                connector):
+    response = teams_bot.post(personal_message(FACEBOOK, service_url=connector.service_url))
+    assert response.status_code == 200
+    (reply,) = posted(connector, "a:personal-sam")
+    card = reply.card
+    assert card["type"] == "AdaptiveCard" and card["version"] == "1.5"
+    assert "Social Media Policy · para 19" in reply.text and "Corporate Director" in reply.text
+    verbs = [a["verb"] for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]]
+    assert verbs == ["answer_helpful", "answer_not_helpful", "answer_ask_comms"]
+    assert reply.token == "connector-token"  # the bot's own token for the Bot Connector
+    assert len(json.dumps(card).encode()) < 28_000
+    (question,) = teams_bot.rows(Question)
+    assert (question.surface, question.user_id, question.chat_platform) == ("dm", "29:sam", "teams")
+    (conversation,) = teams_bot.rows(TeamsConversation)
+    assert conversation.service_url == connector.service_url and conversation.user_id == "29:sam"
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not teams_bot.rows(Identity):
+        time.sleep(0.01)
+    (identity,) = [i for i in teams_bot.rows(Identity) if i.platform == "teams"]
+    assert identity.user_id == "29:sam" and "a:personal-sam" in identity.conversation
+    assert [r.status for r in teams_bot.rows(OutboxMessage)] == ["sent"]
+
+
+def test_unsigned_wrongly_signed_and_foreign_activities_are_refused_and_change_nothing(teams_bot, connector):
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    activity = personal_message(FACEBOOK, service_url=connector.service_url)
+    assert teams_bot.post(activity, token=None).status_code == 401
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    assert teams_bot.post(activity, token=connector.sign(key=other_key)).status_code == 401
+    assert teams_bot.post(activity, token=connector.sign(audience="someone-else")).status_code == 401
+    assert teams_bot.post(activity, token=connector.sign(expires_in=-3600)).status_code == 401
+    # A token issued for another service URL does not vouch for this activity's.
+    assert teams_bot.post(activity, token=connector.sign(service_url="https://evil.example/")).status_code == 401
+    assert teams_bot.http.post("/api/messages", content="not json", headers={
+        "Authorization": f"Bearer {connector.sign()}"}).status_code == 400
+    assert teams_bot.rows(Question) == [] and teams_bot.rows(TeamsConversation) == []
+    assert connector.calls == []
+
+
+def test_a_redelivered_activity_is_answered_once(teams_bot, connector):
+    activity = personal_message(FACEBOOK, service_url=connector.service_url, activity_id="act-1")
+    assert teams_bot.post(activity).status_code == 200
+    assert teams_bot.post(activity).status_code == 200
+    posted(connector, "a:personal-sam")
+    deadline = time.monotonic() + 1.0
+    while time.monotonic() < deadline and len(teams_bot.rows(Question)) < 2:
+        time.sleep(0.02)
+    assert len(teams_bot.rows(Question)) == 1
+
+
+def test_a_channel_mention_is_answered_in_its_thread_without_the_mention_text(teams_bot, connector):
+    activity = channel_mention("who signs off a new Instagram account?", service_url=connector.service_url)
+    assert teams_bot.post(activity).status_code == 200
+    (reply,) = posted(connector, "19:general@thread.tacv2;messageid=1700000000001")
+    assert "para 19" in reply.text
+    (question,) = teams_bot.rows(Question)
+    assert question.text == "who signs off a new Instagram account?" and question.surface == "mention"
+
+
+def test_a_vote_updates_the_card_in_place_and_is_kept_once_per_person(teams_bot, connector):
+    teams_bot.post(personal_message(FACEBOOK, service_url=connector.service_url))
+    posted(connector, "a:personal-sam")
+    question_id = str(teams_bot.rows(Question)[0].id)
+    response = teams_bot.post(card_action("answer_helpful", question_id, service_url=connector.service_url))
+    assert response.status_code == 200
+    body = response.json()
+    assert body["statusCode"] == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
+    assert "your vote (helpful) is recorded" in json.dumps(body["value"])
+    again = teams_bot.post(card_action("answer_helpful", question_id, service_url=connector.service_url)).json()
+    assert "already marked this helpful" in json.dumps(again["value"])
+    assert [(v.user_id, v.helpful) for v in teams_bot.rows(AnswerVote)] == [("29:sam", True)]
+    # Someone else cannot vote on Sam's private answer; a crafted value changes nothing.
+    other = teams_bot.post(card_action("answer_helpful", question_id, user="29:alex",
+                                       service_url=connector.service_url)).json()
+    assert "no longer on record" in other["value"]
+    crafted = teams_bot.post(card_action("answer_helpful", "1;DROP", service_url=connector.service_url)).json()
+    assert "no longer on record" in crafted["value"]
+    assert len(teams_bot.rows(AnswerVote)) == 1
+
+
+def test_ask_comms_from_teams_reaches_the_comms_channel(teams_bot, connector, fake_slack):
+    teams_bot.post(personal_message("How much sick pay do I get?", service_url=connector.service_url))
+    posted(connector, "a:personal-sam")
+    question_id = str(teams_bot.rows(Question)[0].id)
+    body = teams_bot.post(card_action("answer_ask_comms", question_id, service_url=connector.service_url)).json()
+    assert "passed your question" in body["value"]
+    to_comms = fake_slack.wait_for("chat.postMessage")[0]
+    assert to_comms.params["channel"] == "CCOMMS" and "a colleague on Teams" in to_comms.text
+    assert "<@29:sam>" not in to_comms.text
+    assert len(teams_bot.rows(Handoff)) == 1
+
+
+def test_install_records_the_person_and_sends_a_welcome_card(teams_bot, connector):
+    assert teams_bot.post(install(service_url=connector.service_url)).status_code == 200
+    (welcome,) = posted(connector, "a:personal-sam")
+    assert "Social Media Policy assistant" in welcome.body.get("summary", "") or "Social Media Policy" in welcome.text
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not teams_bot.rows(Identity):
+        time.sleep(0.01)
+    assert [(i.platform, i.user_id) for i in teams_bot.rows(Identity)] == [("teams", "29:sam")]
+
+
+def test_throttling_is_retried_and_a_blocked_user_is_failed_for_good(teams_bot, connector):
+    connector.fail("POST", 429, retry_after=0)
+    teams_bot.post(personal_message(FACEBOOK, service_url=connector.service_url))
+    posts = connector.wait_for(lambda c: c.method == "POST" and c.path.endswith("/activities") and c.card)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(posts) < 2:
+        posts = [c for c in connector.calls if c.method == "POST" and c.path.endswith("/activities")]
+        time.sleep(0.01)
+    assert len(posts) == 2  # the 429, then the answer
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and teams_bot.rows(OutboxMessage)[0].status != "sent":
+        time.sleep(0.01)
+    assert teams_bot.rows(OutboxMessage)[0].status == "sent"
+
+    connector.fail("POST", 403)
+    teams_bot.post(personal_message("Can I post photos of children?", service_url=connector.service_url))
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(r.status == "failed" for r in teams_bot.rows(OutboxMessage)):
+        time.sleep(0.01)
+    failed = [r for r in teams_bot.rows(OutboxMessage) if r.status == "failed"]
+    assert len(failed) == 1 and "403" in failed[0].last_error and failed[0].attempts == 1
+
+
+def test_the_teams_endpoint_is_off_without_an_app_id(slack_bot):
+    response = slack_bot.http.post("/api/messages", content="{}", headers={"Content-Type": "application/json"})
+    assert response.status_code == 404

@@ -1,0 +1,195 @@
+"""A stand-in for Microsoft's side of a Teams bot, on loopback: the Bot Connector REST API (the activity's
+`serviceUrl`), the token endpoint, and the signing keys (JWKS) inbound activities are signed with. Tests sign
+activities as the Bot Framework does (RS256, issuer, audience = the app id, `serviceurl` claim)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import unquote, urlparse
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.support.loopback import LoopbackServer
+
+APP_ID = "00000000-0000-4000-8000-00000000b07a"
+ISSUER = "https://api.botframework.com"
+TENANT = "tenant-1"
+
+
+@dataclass
+class ConnectorCall:
+    method: str
+    path: str
+    body: dict
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def conversation(self) -> str:
+        parts = self.path.split("/v3/conversations/", 1)[1].split("/")
+        return unquote(parts[0])
+
+    @property
+    def card(self) -> dict | None:
+        attachments = self.body.get("attachments") or []
+        return attachments[0]["content"] if attachments else None
+
+    @property
+    def text(self) -> str:
+        """Every text in the activity and its card, for assertions on what a person sees."""
+        parts = [self.body.get("text") or ""]
+
+        def walk(node):
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key in {"text", "title"} and isinstance(value, str):
+                        parts.append(value)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.card or {})
+        return "\n".join(parts)
+
+
+class FakeConnector(LoopbackServer):
+    def __init__(self):
+        self.calls: list[ConnectorCall] = []
+        self.members: dict[str, dict] = {}  # Teams user id → roster entry
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._failures: list[tuple[str, int, dict]] = []  # (method, status, headers), used in order
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = "test-key-1"
+
+    # -------------------------------------------------------------------------------- addresses
+
+    @property
+    def service_url(self) -> str:
+        return f"{self.origin}/teams/"
+
+    @property
+    def keys_url(self) -> str:
+        return f"{self.origin}/keys"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.origin}/token"
+
+    # -------------------------------------------------------------------------------- programming
+
+    def add_member(self, user_id: str, email: str, name: str) -> None:
+        self.members[user_id] = {"id": user_id, "name": name, "email": email, "userPrincipalName": email,
+                                 "aadObjectId": str(uuid.uuid5(uuid.NAMESPACE_URL, user_id))}
+
+    def fail(self, method: str, status: int, retry_after: int | None = None, times: int = 1) -> None:
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self._lock:
+            self._failures.extend([(method, status, headers)] * times)
+
+    def sign(self, *, service_url: str | None = None, audience: str = APP_ID, issuer: str = ISSUER,
+             expires_in: int = 3600, key=None) -> str:
+        now = int(time.time())
+        claims = {"iss": issuer, "aud": audience, "iat": now, "nbf": now, "exp": now + expires_in,
+                  "serviceurl": service_url or self.service_url}
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": self.kid})
+
+    # -------------------------------------------------------------------------------- reading
+
+    def activities(self, method: str = "POST") -> list[ConnectorCall]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method and c.path.endswith(("/activities",))
+                    or (method == "PUT" and c.method == "PUT")]
+
+    def wait_for(self, predicate, timeout: float = 15.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [c for c in self.calls if predicate(c)]
+            if found:
+                return found
+            time.sleep(0.01)
+        raise AssertionError(f"no matching Bot Connector call; calls: {[(c.method, c.path) for c in self.calls]}")
+
+    # -------------------------------------------------------------------------------- serving
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = urlparse(request.path).path
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode("utf-8") if length else ""
+        if path == "/keys":
+            public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
+            self._send(request, 200, {"keys": [{**public, "kid": self.kid, "use": "sig", "alg": "RS256"}]})
+            return
+        if path == "/token":
+            self._send(request, 200, {"access_token": "connector-token", "expires_in": 3600, "token_type": "Bearer"})
+            return
+        body = json.loads(raw) if raw and "json" in (request.headers.get("Content-Type") or "") else {}
+        auth = request.headers.get("Authorization") or ""
+        method = request.command
+        with self._lock:
+            self.calls.append(ConnectorCall(method, path, body, auth.removeprefix("Bearer ") or None))
+            failure = next((f for f in self._failures if f[0] == method), None)
+            if failure is not None:
+                self._failures.remove(failure)
+        if failure is not None:
+            self._send(request, failure[1], {"error": {"code": "Throttled" if failure[1] == 429 else
+                                                       "MessageWritesBlocked", "message": "stand-in"}}, failure[2])
+            return
+        if "/members/" in path:
+            member = self.members.get(unquote(path.rsplit("/", 1)[-1]))
+            self._send(request, 200 if member else 404, member or {"error": {"code": "MemberNotFound"}})
+            return
+        if method == "PUT":
+            self._send(request, 200, {"id": unquote(path.rsplit("/", 1)[-1])})
+            return
+        self._send(request, 201, {"id": f"activity-{next(self._ids)}"})
+
+
+def personal_message(text: str, *, user: str = "29:sam", conversation: str = "a:personal-sam",
+                     service_url: str, activity_id: str | None = None) -> dict:
+    return {"type": "message", "id": activity_id or uuid.uuid4().hex, "timestamp": "2026-12-01T10:00:00Z",
+            "serviceUrl": service_url, "channelId": "msteams",
+            "from": {"id": user, "name": "Sam Staff", "aadObjectId": "aad-" + user},
+            "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
+            "recipient": {"id": "28:" + APP_ID, "name": "policybot"}, "text": text, "textFormat": "plain",
+            "channelData": {"tenant": {"id": TENANT}}}
+
+
+def channel_mention(text: str, *, user: str = "29:sam", channel: str = "19:general@thread.tacv2",
+                    service_url: str, activity_id: str = "1700000000001") -> dict:
+    return {"type": "message", "id": activity_id, "serviceUrl": service_url, "channelId": "msteams",
+            "from": {"id": user, "name": "Sam Staff"},
+            "conversation": {"id": f"{channel};messageid={activity_id}", "conversationType": "channel",
+                             "isGroup": True, "tenantId": TENANT},
+            "recipient": {"id": "28:" + APP_ID, "name": "policybot"},
+            "text": f"<at>policybot</at> {text}",
+            "entities": [{"type": "mention", "text": "<at>policybot</at>",
+                          "mentioned": {"id": "28:" + APP_ID, "name": "policybot"}}],
+            "channelData": {"tenant": {"id": TENANT}, "channel": {"id": channel}}}
+
+
+def card_action(verb: str, value: str, *, user: str = "29:sam", conversation: str = "a:personal-sam",
+                service_url: str) -> dict:
+    return {"type": "invoke", "name": "adaptiveCard/action", "id": uuid.uuid4().hex, "serviceUrl": service_url,
+            "channelId": "msteams", "from": {"id": user, "name": "Sam Staff"},
+            "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
+            "recipient": {"id": "28:" + APP_ID},
+            "value": {"action": {"type": "Action.Execute", "verb": verb, "data": {"verb": verb, "value": value}},
+                      "trigger": "manual"}}
+
+
+def install(*, user: str = "29:sam", conversation: str = "a:personal-sam", service_url: str) -> dict:
+    return {"type": "installationUpdate", "action": "add", "id": uuid.uuid4().hex, "serviceUrl": service_url,
+            "channelId": "msteams", "from": {"id": user, "name": "Sam Staff"},
+            "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
+            "recipient": {"id": "28:" + APP_ID, "name": "policybot"}}
