@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 import httpx
 from sqlmodel import Session
@@ -39,6 +40,7 @@ AT_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
 VOTES = {"answer_helpful": True, "answer_not_helpful": False}
 PLATFORM = identities.TEAMS
+UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
 
 
 def question_text(raw: str) -> str:
@@ -55,6 +57,8 @@ class TeamsSurface:
         self.services = services
         self.settings = services.settings
         self._validator = None
+        self._recorded: dict[str, tuple] = {}  # conversation id → what was last written for it
+        self._unknown: dict[str, float] = {}  # Teams user id → when the roster showed them outside the directory
 
     # ----------------------------------------------------------------------------------- authentication
 
@@ -77,14 +81,24 @@ class TeamsSurface:
         header = request.headers.get("authorization", "")
         if not header.lower().startswith("bearer "):
             raise Unauthorised("no bearer token")
+        service_url = str(activity.get("serviceUrl") or "") or None
         try:
-            await run_in_threadpool(_validate, self.validator, header[7:].strip(), activity.get("serviceUrl"))
+            # CPU work only once the signing keys are cached (the first call fetches them): run on the loop.
+            await self.validator.validate_token(header[7:].strip(), service_url=service_url)
         except jwt.PyJWTError as error:
             raise Unauthorised(str(error)) from error
 
     # ---------------------------------------------------------------------------------------- endpoint
 
     async def endpoint(self, request: Request) -> Response:
+        # Counted as Slack's requests are: the worker threads' answers wait while activities are acknowledged.
+        self.services.acknowledging(+1)
+        try:
+            return await self._endpoint(request)
+        finally:
+            self.services.acknowledging(-1)
+
+    async def _endpoint(self, request: Request) -> Response:
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             return JSONResponse({"error": "activity too large"}, status_code=413)
@@ -135,6 +149,8 @@ class TeamsSurface:
         root = str(conversation["id"]).split(";messageid=")[0][:300]
         kind = str(conversation.get("conversationType") or "personal")[:16]
         user = (activity.get("from") or {}).get("id") if kind == "personal" else None
+        if self._recorded.get(root) == (service_url, kind, user):
+            return  # nothing new: no write on the acknowledgement's path
         with Session(self.services.engine) as session:
             found = session.get(TeamsConversation, root)
             if found is None:
@@ -149,6 +165,10 @@ class TeamsSurface:
                 session.commit()
             except Exception:  # recorded by a concurrent request: theirs is as good
                 session.rollback()
+                return
+        if len(self._recorded) > 50_000:
+            self._recorded.clear()
+        self._recorded[root] = (service_url, kind, user)
 
     def identify(self, activity: dict) -> None:
         """Match a Teams user to the staff directory by the email the conversation's roster gives for them,
@@ -160,17 +180,22 @@ class TeamsSurface:
         with Session(self.services.engine) as session:
             if identities.person(session, user, PLATFORM) is not None:
                 return
+        asked = self._unknown.get(user)
+        if asked is not None and time.monotonic() - asked < UNKNOWN_FOR:
+            return
         email = self.roster_email(activity, user)
         if not email:
+            self._unknown[user] = time.monotonic()
             return
         reference = json.dumps({"conversation_id": conversation["id"], "service_url": activity.get("serviceUrl"),
                                 "user_id": user, "aad_object_id": (activity.get("from") or {}).get("aadObjectId")})
         with Session(self.services.engine) as session:
             person = by_email(session, email)
-            if person is not None:
-                identities.record(session, person.id, user, self.services.clock(), PLATFORM,
-                                  conversation=reference)
-                session.commit()
+            if person is None:
+                self._unknown[user] = time.monotonic()
+                return
+            identities.record(session, person.id, user, self.services.clock(), PLATFORM, conversation=reference)
+            session.commit()
 
     def roster_email(self, activity: dict, user: str) -> str | None:
         from urllib.parse import quote
@@ -256,12 +281,6 @@ class TeamsSurface:
         answer = self.services.answerer.answer(question.text, context=question.context)
         message = answer_message(question.id, answer)
         return card(Message(summary=message.summary, blocks=message.blocks + (Context(text(note)),)))
-
-
-def _validate(validator, token: str, service_url) -> None:
-    import asyncio
-
-    asyncio.run(validator.validate_token(token, service_url=str(service_url) if service_url else None))
 
 
 def _invoke_message(message: str) -> Response:
