@@ -850,6 +850,37 @@ def training_report(
     _console().print(table)
 
 
+teams_app = typer.Typer(help="Microsoft Teams.", no_args_is_help=True)
+app.add_typer(teams_app, name="teams")
+
+
+@teams_app.command("package")
+def teams_package(
+    domain: Annotated[str, typer.Option(help="The host name the bot is served at (its /api/messages).")],
+    output: Annotated[Path, typer.Option(help="Where to write the zip.")] = Path("policybot-teams.zip"),
+    app_id: Annotated[Optional[str], typer.Option(help="The bot's Entra app id (default: TEAMS_APP_ID).")] = None,
+    version: Annotated[str, typer.Option(help="The package version (raise it for every upload).")] = "1.0.0",
+    name: Annotated[str, typer.Option(help="The app's name in Teams.")] = "Policy assistant",
+    developer: Annotated[str, typer.Option(help="Who publishes it: the council.")] = "The council",
+    website: Annotated[str, typer.Option(help="https:// page about the app (default: the domain).")] = "",
+    privacy: Annotated[str, typer.Option(help="https:// privacy notice.")] = "",
+    terms: Annotated[str, typer.Option(help="https:// terms of use.")] = "",
+) -> None:
+    """Write the Teams app package (manifest.json and icons) to upload to the organisation's app catalogue."""
+    from bot.settings import get_settings
+    from handlers.teams.package import PackageError, PackageOptions, build
+
+    chosen = app_id or get_settings().teams_app_id or ""
+    try:
+        archive = build(PackageOptions(app_id=chosen, domain=domain, version=version, name=name,
+                                       developer=developer, website=website, privacy=privacy, terms=terms))
+    except PackageError as error:
+        raise CliError(str(error), code=2) from None
+    output.write_bytes(archive)
+    print(f"Wrote {output} ({len(archive):,} bytes): upload it in the Teams admin centre (Teams apps → Manage apps "
+          "→ Upload new app).")
+
+
 jobs_app = typer.Typer(help="Scheduled jobs.", invoke_without_command=True)
 app.add_typer(jobs_app, name="jobs")
 

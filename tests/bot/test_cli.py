@@ -387,3 +387,32 @@ def test_questions_gaps_groups_what_the_documents_lack(tmp_path):
     first = next(line for line in result.stdout.splitlines() if "sick" in line)
     assert "│ 2 " in first
     assert run("questions", "--gaps", "--days", "0").returncode != 0
+
+
+def test_teams_package_writes_a_manifest_with_the_bot_its_commands_and_both_icons(tmp_path):
+    import struct
+    import zipfile
+
+    app_id = "00000000-0000-4000-8000-00000000b07a"
+    output = tmp_path / "teams.zip"
+    result = run("teams", "package", "--domain", "policybot.notts.gov.uk", "--output", str(output),
+                 env={"TEAMS_APP_ID": app_id})
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(output) as archive:
+        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        manifest = json.loads(archive.read("manifest.json"))
+        sizes = {name: struct.unpack(">II", archive.read(name)[16:24]) for name in ("color.png", "outline.png")}
+    assert sizes == {"color.png": (192, 192), "outline.png": (32, 32)}
+    assert manifest["id"] == manifest["bots"][0]["botId"] == app_id
+    assert manifest["manifestVersion"] == "1.19" and manifest["validDomains"] == ["policybot.notts.gov.uk"]
+    commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
+    assert commands == ["help", "report", "request account", "accounts", "my training"]
+    (action,) = manifest["composeExtensions"][0]["commands"]
+    assert action["context"] == ["message"] and action["type"] == "action" and action["fetchTask"] is True
+    assert all(len(manifest["name"]["short"]) <= 30 for _ in [0]) and len(manifest["description"]["short"]) <= 80
+    refused = run("teams", "package", "--domain", "policybot.notts.gov.uk", "--output", str(output),
+                  env={"TEAMS_APP_ID": "not-a-guid"})
+    assert refused.returncode == 2 and "GUID" in refused.stderr
+    http = run("teams", "package", "--domain", "x.gov.uk", "--website", "http://x.gov.uk", "--output",
+               str(output), env={"TEAMS_APP_ID": app_id})
+    assert http.returncode == 2 and "https://" in http.stderr
