@@ -8,6 +8,7 @@ live with each platform's handlers and record what they find here.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Protocol
 
@@ -43,17 +44,49 @@ def user_ids(session: Session, staff_ids, platform: str = SLACK) -> dict[int, st
     return dict(rows)
 
 
-def person(session: Session, user_id: str, platform: str = SLACK) -> StaffMember | None:
-    """The directory entry of a platform user (an active entry first, should a leaver have had the id)."""
-    return session.exec(select(StaffMember).join(Identity, Identity.staff_id == StaffMember.id)
-                        .where(Identity.platform == platform).where(Identity.user_id == user_id)
-                        .order_by(StaffMember.active.desc())).first()
+def person(session: Session, user_id: str, platform: str | None = None) -> StaffMember | None:
+    """The directory entry of a chat user (an active entry first, should a leaver have had the id). Slack and
+    Teams ids never look alike ("U…" and "29:…"), so without a `platform` any platform's id is matched."""
+    query = select(StaffMember).join(Identity, Identity.staff_id == StaffMember.id).where(Identity.user_id == user_id)
+    if platform is not None:
+        query = query.where(Identity.platform == platform)
+    return session.exec(query.order_by(StaffMember.active.desc())).first()
 
 
-def known(platform: str = SLACK):
-    """A condition on `StaffMember`: the platform knows them."""
-    return StaffMember.id.in_(select(Identity.staff_id).where(Identity.platform == platform)
-                              .where(Identity.user_id.is_not(None)))
+def known(platform: str | None = SLACK):
+    """A condition on `StaffMember`: the platform (any platform, with None) knows them."""
+    query = select(Identity.staff_id).where(Identity.user_id.is_not(None))
+    if platform is not None:
+        query = query.where(Identity.platform == platform)
+    return StaffMember.id.in_(query)
+
+
+def _address(row: Identity) -> str | None:
+    """Where a direct message to this identity goes: a Slack user id (the sender opens the DM), or the Teams
+    personal chat recorded when they first talked to the bot or it was installed for them."""
+    if row.platform != TEAMS:
+        return row.user_id
+    try:
+        return (json.loads(row.conversation or "{}") or {}).get("conversation_id")
+    except ValueError:
+        return None
+
+
+def reach(session: Session, staff_ids, preference: tuple[str, ...] = (SLACK, TEAMS)) -> dict[int, tuple[str, str]]:
+    """Staff id → (platform, address) for a direct message, on the first platform of `preference` that can
+    reach them; people no platform can reach are left out."""
+    wanted = list(staff_ids)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Identity).where(Identity.staff_id.in_(wanted))
+                        .where(Identity.user_id.is_not(None))).all()
+    found: dict[int, tuple[str, str]] = {}
+    rank = {platform: n for n, platform in enumerate(preference)}
+    for row in sorted(rows, key=lambda r: rank.get(r.platform, len(rank))):
+        address = _address(row)
+        if address and row.staff_id not in found and row.platform in rank:
+            found[row.staff_id] = (row.platform, address)
+    return found
 
 
 def unchecked(platform: str = SLACK):

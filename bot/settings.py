@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     teams_issuer: str = Field("https://api.botframework.com", validation_alias=AliasChoices(
         "POLICYBOT_TEAMS_ISSUER", "policybot_teams_issuer"))
     teams_token_url: str | None = _env("POLICYBOT_TEAMS_TOKEN_URL")
+    # Which platform a person known on both gets direct messages on, first choice first.
+    platform_preference: str = Field("slack,teams", validation_alias=AliasChoices(
+        "POLICYBOT_PLATFORM_PREFERENCE", "policybot_platform_preference"))
 
     openai_api_key: str | None = _env("OPENAI_API_KEY")
     openai_base_url: str | None = _env("OPENAI_BASE_URL")
@@ -177,6 +180,20 @@ class Settings(BaseSettings):
     def _deputies(cls, value: str) -> str:
         parse_deputies(value)
         return value.strip()
+
+    @field_validator("platform_preference")
+    @classmethod
+    def _known_platforms(cls, value: str) -> str:
+        chosen = [p.strip().lower() for p in value.split(",") if p.strip()]
+        if not chosen or any(p not in {"slack", "teams"} for p in chosen) or len(set(chosen)) != len(chosen):
+            raise ValueError("must list slack and/or teams, e.g. teams,slack")
+        return ",".join(chosen)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """Direct-message platforms in order of preference, those configured only."""
+        on = {"slack": bool(self.slack_bot_token), "teams": self.teams_enabled}
+        return tuple(p for p in self.platform_preference.split(",") if on[p]) or ("slack",)
 
     @property
     def teams_enabled(self) -> bool:

@@ -237,7 +237,7 @@ def by_email(session: Session, email: str) -> StaffMember | None:
     return session.exec(select(StaffMember).where(StaffMember.email == email.strip().lower())).first()
 
 
-def by_user_id(session: Session, user_id: str, platform: str = identities.SLACK) -> StaffMember | None:
+def by_user_id(session: Session, user_id: str, platform: str | None = None) -> StaffMember | None:
     """The directory entry of a chat platform user (see bot.identities)."""
     return identities.person(session, user_id, platform)
 
@@ -271,7 +271,7 @@ def director_of(session: Session, directorate: str) -> StaffMember | None:
     return directors[0] if directors else None
 
 
-def roles_of_user(session: Session, user_id: str, platform: str = identities.SLACK) -> set[str]:
+def roles_of_user(session: Session, user_id: str, platform: str | None = None) -> set[str]:
     person = by_user_id(session, user_id, platform)
     return person.role_set if person is not None and person.active else set()
 

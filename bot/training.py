@@ -270,12 +270,12 @@ class TrainingDesk(Desk):
             rows = session.exec(
                 select(TrainingAssignment, StaffMember).join(StaffMember, StaffMember.id == TrainingAssignment.staff_id)
                 .where(TrainingAssignment.status == "not_started").where(StaffMember.active == True)  # noqa: E712
-                .where(identities.known())
+                .where(identities.known(None))
                 .where(TrainingAssignment.campaign_id.in_([c.id for c in campaigns] or [0]))
                 .order_by(TrainingAssignment.id)).all()
-            reach = identities.user_ids(session, {person.id for _, person in rows})
+            reach = identities.reach(session, {person.id for _, person in rows}, self.settings.platforms)
         by_id = {c.id: c for c in campaigns}
-        pending: list[tuple] = []  # kind, subject, staff id, step, channel, message
+        pending: list[tuple] = []  # kind, subject, staff id, step, (platform, address), message
         rendered: dict[int, say.Message] = {}
         for assignment, person in rows:
             campaign = by_id[assignment.campaign_id]
@@ -285,7 +285,7 @@ class TrainingDesk(Desk):
             if snoozed is not None and snoozed > now:
                 continue
             step = self.current_step(campaign, assignment, now)
-            if step is None:
+            if step is None or person.id not in reach:
                 continue
             if snoozed is not None:
                 step = f"{step}|snooze-{snoozed.astimezone(self.zone).date().isoformat()}"
@@ -305,7 +305,7 @@ class TrainingDesk(Desk):
                         (str(campaign.id), person.id) in already:
                     continue
                 chain = [m for m in staff.manager_chain(session, person) if m.active]
-                chain_ids = identities.user_ids(session, [m.id for m in chain])
+                chain_ids = identities.reach(session, [m.id for m in chain], self.settings.platforms)
                 manager = next((m for m in chain if m.id in chain_ids), None)
                 if manager is None:
                     continue
@@ -317,8 +317,8 @@ class TrainingDesk(Desk):
         asks = []
         with Session(self.engine, expire_on_commit=False) as session:
             people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                  .where(identities.known())).all()
-            reach = identities.user_ids(session, [person.id for person in people])
+                                  .where(identities.known(None))).all()
+            reach = identities.reach(session, [person.id for person in people], self.settings.platforms)
             for campaign, document in asking(session):
                 acknowledged = set(session.exec(select(PolicyAcknowledgement.staff_id).where(
                     PolicyAcknowledgement.document_checksum == document.checksum)).all())
@@ -330,7 +330,7 @@ class TrainingDesk(Desk):
                 primary = document.title.casefold() == self.settings.primary_document.casefold()
                 request = say.acknowledgement_request(document, self.settings.policy_url, primary)
                 for person in people:
-                    if person.id in acknowledged:
+                    if person.id in acknowledged or person.id not in reach:
                         continue
                     history = asked.get(person.id, [])
                     if len(history) >= min(1 + len(ACK_REMINDER_DAYS), self.settings.max_nudges):
@@ -518,8 +518,8 @@ class TrainingDesk(Desk):
                 if claimed:
                     chosen = sorted(keys[tuple(row)] for row in claimed)
                     ids = list(session.execute(insert(OutboxMessage).values([
-                        {"channel": batch[i][4], "text": batch[i][5].summary, "blocks": None,
-                         "content": serialised[id(batch[i][5])], "platform": "slack",
+                        {"channel": batch[i][4][1], "text": batch[i][5].summary, "blocks": None,
+                         "content": serialised[id(batch[i][5])], "platform": batch[i][4][0],
                          "method": "post", "purpose": f"nudge-{batch[i][0]}", "ref_type": "nudge",
                          "ref_id": batch[i][2], "status": "pending", "attempts": 0, "created_at": now,
                          "next_attempt_at": now} for i in chosen]).returning(OutboxMessage.id)).scalars().all())
@@ -618,11 +618,13 @@ class TrainingDesk(Desk):
         with Session(self.engine, expire_on_commit=False) as session:
             acknowledged = acknowledged_all(session)  # None: nothing is being acknowledged
             managers = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
-                                    .where(identities.known())
+                                    .where(identities.known(None))
                                     .where(StaffMember.email.in_(select(StaffMember.line_manager_email)
                                                                  .where(StaffMember.active == True)))).all()  # noqa: E712
-            reach = identities.user_ids(session, [manager.id for manager in managers])
+            reach = identities.reach(session, [manager.id for manager in managers], self.settings.platforms)
             for manager in managers:
+                if manager.id not in reach:
+                    continue
                 team = self.team(session, manager)
                 if not team:
                     continue
@@ -646,7 +648,7 @@ class TrainingDesk(Desk):
             counts = self._counts(session, "training")
             items, capped = [], 0
             team = self.team(session, manager)
-            reach = identities.user_ids(session, [person.id for person, _, _ in team])
+            reach = identities.reach(session, [person.id for person, _, _ in team], self.settings.platforms)
             for person, assignment, campaign in team:
                 if assignment.status != "not_started" or campaign.due_date >= today or person.id not in reach:
                     continue

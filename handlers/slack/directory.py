@@ -6,6 +6,7 @@ What Slack answers is kept in the identity table (bot.identities), so each perso
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Iterable
 
@@ -20,6 +21,7 @@ from storage.models import StaffMember, utcnow
 log = logging.getLogger(__name__)
 
 NOT_FOUND = {"users_not_found", "user_not_found"}
+SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 
 
 class SlackDirectory:
@@ -60,9 +62,11 @@ class SlackDirectory:
     def person(self, user_id: str) -> StaffMember | None:
         """The directory entry of a Slack user: by stored id, else by the email Slack has for them."""
         with Session(self.engine, expire_on_commit=False) as session:
-            found = identities.person(session, user_id, self.platform)
+            found = identities.person(session, user_id)  # known on any platform
             if found is not None:
                 return found
+        if not SLACK_ID.match(user_id or ""):
+            return None  # another platform's user (a Teams id): that platform records who they are
         asked = self._unknown.get(user_id)
         if asked is not None and time.monotonic() - asked < self.UNKNOWN_FOR:
             return None

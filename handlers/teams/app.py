@@ -39,6 +39,7 @@ MAX_BODY_BYTES = 256 * 1024
 AT_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
 VOTES = {"answer_helpful": True, "answer_not_helpful": False}
+TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
 
@@ -272,7 +273,33 @@ class TeamsSurface:
             return _invoke_card(self.voted_card(get_question(self.services.engine, question_id), note))
         if verb == "answer_ask_comms":
             return _invoke_message(self.services.handoffs.hand_off(question_id, user))
+        if verb in TRAINING_VERBS:
+            return self.training_action(verb, value, user)
         return _invoke_message("That button is not one this bot knows.")
+
+    def training_action(self, verb: str, value: str, user: str) -> Response:
+        """The nudge and acknowledgement cards' buttons: the same rules as Slack's, by the person's Teams id."""
+        from bot import training_messages as say
+        from bot.training import TrainingError
+
+        desk = self.services.training
+        try:
+            if verb == say.DONE:
+                return _invoke_message(desk.self_declare(_number(value), user))
+            if verb == say.SNOOZE:
+                return _invoke_message(desk.snooze(_number(value), user))
+            if verb == say.ACKNOWLEDGE:
+                return _invoke_message(desk.acknowledge(value, user))
+            if verb == say.NUDGE_TEAM:
+                return _invoke_message(desk.nudge_team(user))
+            found = desk.reading(value)  # READ_POLICY: the document, paragraph by paragraph
+            if found is None:
+                return _invoke_message("That version has since been replaced, or staff are no longer asked to "
+                                       "acknowledge it. HR will send you the current one.")
+            document, passages = found
+            return _invoke_card(policy_card(document, passages))
+        except (TrainingError, ValueError) as error:
+            return _invoke_message(str(error) or "That button is out of date.")
 
     def voted_card(self, question, note: str) -> dict:
         from bot.question_messages import answer_message
@@ -281,6 +308,21 @@ class TeamsSurface:
         answer = self.services.answerer.answer(question.text, context=question.context)
         message = answer_message(question.id, answer)
         return card(Message(summary=message.summary, blocks=message.blocks + (Context(text(note)),)))
+
+
+def _number(value: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise ValueError("That button is out of date.")
+    return int(value)
+
+
+def policy_card(document, passages) -> dict:
+    from bot.messages import Quote
+    from handlers.teams.render import card
+
+    blocks = [Paragraph(text(Strong(document.title), f" (version {document.version})" if document.version else ""))]
+    blocks += [Quote(p.text, heading=text(p.label)) for p in passages[:60]]
+    return card(Message(summary=document.title, blocks=tuple(blocks)))
 
 
 def _invoke_message(message: str) -> Response:

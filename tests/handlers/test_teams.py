@@ -220,3 +220,39 @@ def test_throttling_is_retried_and_a_blocked_user_is_failed_for_good(teams_bot, 
 def test_the_teams_endpoint_is_off_without_an_app_id(slack_bot):
     response = slack_bot.http.post("/api/messages", content="{}", headers={"Content-Type": "application/json"})
     assert response.status_code == 404
+
+
+def test_a_training_nudge_reaches_a_person_known_only_on_teams_and_their_press_completes_it(teams_bot, connector,
+                                                                                          fake_slack):
+    from datetime import date, datetime, timezone
+
+    from bot.scheduler import run_job
+    from storage.models import TrainingAssignment
+    from tests.support.services import Clock
+
+    fake_slack.unknown_email("sam@notts.gov.uk")  # Sam is on Teams only; everyone else is on Slack
+    assert teams_bot.post(install(service_url=connector.service_url)).status_code == 200
+    posted(connector, "a:personal-sam")  # the welcome card
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not teams_bot.rows(Identity):
+        time.sleep(0.01)
+    services = teams_bot.services
+    services.clock = Clock(datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc))  # a Monday, in working hours
+    campaign, assigned = services.training.start(name="Social media awareness 2026", url="https://learn.example/sm",
+                                                 due=date(2026, 12, 14), directorate=None, created_by="UHR")
+    assert assigned > 1
+    run_job(services, "training-nudges")
+    nudges = [r for r in teams_bot.rows(OutboxMessage) if r.purpose == "nudge-training"]
+    assert [(r.platform, r.channel) for r in nudges if r.platform == "teams"] == [("teams", "a:personal-sam")]
+    assert len(nudges) == assigned and all(r.channel.startswith("U") for r in nudges if r.platform == "slack")
+    (card,) = connector.wait_for(lambda c: c.method == "POST" and "completed" in c.text)
+    verbs = {a.get("verb"): a.get("data", {}).get("value") for b in card.card["body"] if b["type"] == "ActionSet"
+             for a in b["actions"]}
+    assert verbs.get("training_done") == str(campaign.id)
+    done = teams_bot.post(card_action("training_done", str(campaign.id), service_url=connector.service_url)).json()
+    assert done["statusCode"] == 200 and "Thank" in done["value"]
+    sam = [a for a in teams_bot.rows(TrainingAssignment) if a.status == "completed"]
+    assert len(sam) == 1 and sam[0].completed_via
+    other = teams_bot.post(card_action("training_done", str(campaign.id), user="29:stranger",
+                                       service_url=connector.service_url)).json()
+    assert "Thank" not in other["value"]
