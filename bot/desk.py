@@ -22,9 +22,16 @@ class Desk:
         return self.services.clock()  # read each time: jobs and tests may give the services another clock
 
     def enqueue(self, session, **message):
-        """Queue a message in the caller's transaction, stamped with this workflow's clock."""
+        """Queue a message in the caller's transaction, stamped with this workflow's clock. A direct message to
+        a person known by their Teams id goes to their Teams personal chat."""
+        from bot import identities
         from bot.outbox import enqueue
 
+        channel = message.get("channel") or ""
+        if "platform" not in message and identities.is_teams_user(channel):
+            found = identities.address_of(session, channel)
+            if found is not None:
+                message["platform"], message["channel"] = found
         return enqueue(session, at=self.clock(), **message)
 
     def directorates(self) -> list[str]:

@@ -256,7 +256,8 @@ class HandoffDesk(Desk):
                             .where(OutboxMessage.purpose == "handoff")).all()
         for row in rows:
             if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="update", platform=row.platform,
+                                        channel=row.sent_channel or row.channel,
                                         ts=row.sent_ts, content=message, purpose="handoff-update",
                                         ref_type="handoff", ref_id=handoff.id).id)
             elif row.status == "pending":

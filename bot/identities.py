@@ -72,6 +72,26 @@ def _address(row: Identity) -> str | None:
         return None
 
 
+def is_teams_user(user_id: str) -> bool:
+    """A Teams user id ("29:…"), as activities name the sender; Slack's are "U…" or "W…"."""
+    return (user_id or "").startswith("29:")
+
+
+def address_of(session: Session, user_id: str) -> tuple[str, str] | None:
+    """Where a direct message to this platform user goes: (platform, address); None when unknown."""
+    row = session.exec(select(Identity).where(Identity.user_id == user_id)).first()
+    address = _address(row) if row is not None else None
+    return (row.platform, address) if address else None
+
+
+def preferred_user_id(session: Session, staff_id: int, preference: tuple[str, ...]) -> str | None:
+    """The person's id on the first platform of `preference` that knows them."""
+    found = reach(session, [staff_id], preference).get(staff_id)
+    if found is None:
+        return None
+    return user_id(session, staff_id, found[0])
+
+
 def reach(session: Session, staff_ids, preference: tuple[str, ...] = (SLACK, TEAMS)) -> dict[int, tuple[str, str]]:
     """Staff id → (platform, address) for a direct message, on the first platform of `preference` that can
     reach them; people no platform can reach are left out."""

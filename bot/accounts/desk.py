@@ -132,7 +132,8 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
             else:
                 message = say.director_message(request, zone=self.zone)
             if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="update", platform=row.platform,
+                                        channel=row.sent_channel or row.channel,
                                         ts=row.sent_ts, content=message, purpose="account-update",
                                         ref_type="account_request", ref_id=request.id).id)
             elif row.status == "pending":

@@ -3,7 +3,7 @@
 The rules of the policy live here, in one place:
 
 * Misuse goes to the reporter's line manager (para 22). If that manager is among the people involved, has
-  left, or is not on Slack, it goes to the next manager up; with nobody left, to HR.
+  left, or cannot be reached on Slack or Teams, it goes to the next manager up; with nobody left, to HR.
 * A reputational issue goes to Communications and Marketing (para 30), who can bring in HR and Legal.
 * A safeguarding concern goes to the safeguarding team as well as the reporter's line manager, marked
   urgent (para 16).

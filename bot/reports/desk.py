@@ -82,7 +82,8 @@ class CaseDesk(CaseJobs, Desk):
             return ids
         sent = False
         for person in staff.with_role(session, target.target):
-            user_id = self.directory.user_id(person, session)
+            self.directory.user_id(person, session)  # looked up on Slack once, by email
+            user_id = identities.preferred_user_id(session, person.id, self.settings.platforms)
             if user_id:
                 ids.append(self._queue_case(session, report, user_id, "report-case:dm", private=True, header=header))
                 sent = True
@@ -90,7 +91,7 @@ class CaseDesk(CaseJobs, Desk):
             ids += self._alert_admins(session, f"{report.reference} should go to {TEAM_NAMES.get(target.target)}, "
                                                f"but no channel is set (POLICYBOT_"
                                                f"{target.target.upper()}_CHANNEL) and nobody in the staff directory "
-                                               "has that role on Slack.", report)
+                                               "with that role can be reached on Slack or Teams.", report)
         return ids
 
     def _alert_admins(self, session: Session, text: str, report: Report | None = None) -> list[int]:
@@ -124,7 +125,8 @@ class CaseDesk(CaseJobs, Desk):
             private = row.purpose == "report-case:dm" or not report.confidential
             message = self.case_message(session, report, private=private)
             if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", channel=row.sent_channel or row.channel,
+                ids.append(self.enqueue(session, method="update", platform=row.platform,
+                                        channel=row.sent_channel or row.channel,
                                         ts=row.sent_ts, content=message, purpose="report-case-update",
                                         ref_type="report", ref_id=report.id).id)
             elif row.status == "pending":  # not sent yet: it goes out up to date
@@ -177,7 +179,7 @@ class CaseDesk(CaseJobs, Desk):
             report = session.get(Report, report_id)
             if report.routed_at is not None:
                 return []
-            targets, notes, level = plan_route(session, self.directory, report, reporter)
+            targets, notes, level = plan_route(session, self.directory, report, reporter, self.settings.platforms)
             for target in targets:
                 session.add(ReportAssignment(report_id=report.id, kind=target.kind, target=target.target,
                                              reason=target.reason, assigned_at=now))

@@ -77,7 +77,8 @@ class CaseJobs:
         for row in session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "report")
                                 .where(OutboxMessage.ref_id == report.id)
                                 .where(OutboxMessage.purpose.in_(["report-case:dm", "report-case:channel"]))).all():
-            ids.append(self.enqueue(session, channel=row.sent_channel or row.channel, content=message,
+            ids.append(self.enqueue(session, platform=row.platform, channel=row.sent_channel or row.channel,
+                                    content=message,
                                     thread_ts=row.sent_ts if row.status == "sent" else None, purpose="report-reminder",
                                     ref_type="report", ref_id=report.id).id)
         session.add(ReportEvent(report_id=report.id, at=self.clock(), action="reminder sent"))
@@ -96,7 +97,8 @@ class CaseJobs:
             chain = staff.manager_chain(session, reporter) if reporter else []
             assigned_users = {a.target for a in current if a.kind == "user"}
             target, level, notes = _manager_target(session, self.directory, chain, _involved(report) | assigned_users,
-                                                   start=report.escalation_level + 1)
+                                                   start=report.escalation_level + 1,
+                                                   preference=self.settings.platforms)
             if target is not None:
                 report.escalation_level = level
                 target.reason = "escalated: not acknowledged in time"

@@ -28,7 +28,8 @@ def _involved(report: Report) -> set[str]:
 
 
 def _manager_target(session: Session, directory: identities.Directory, chain, involved: set[str],
-                    start: int = 0) -> tuple[Target | None, int, list[str]]:
+                    start: int = 0, preference: tuple[str, ...] = (identities.SLACK, identities.TEAMS)
+                    ) -> tuple[Target | None, int, list[str]]:
     """The first manager in `chain[start:]` who can take the case. Returns it, its level and notes."""
     notes: list[str] = []
     for level in range(start, len(chain)):
@@ -36,9 +37,10 @@ def _manager_target(session: Session, directory: identities.Directory, chain, in
         if not manager.active:
             notes.append(f"{manager.name} has left the council")
             continue
-        user_id = directory.user_id(manager, session)
+        directory.user_id(manager, session)  # looked up on Slack once, by email
+        user_id = identities.preferred_user_id(session, manager.id, preference)
         if user_id is None:
-            notes.append(f"{manager.name} is not on Slack")
+            notes.append(f"{manager.name} cannot be reached on Slack or Teams")
             continue
         if user_id in involved:
             notes.append(f"{manager.name} is among the people involved")
@@ -50,7 +52,8 @@ def _manager_target(session: Session, directory: identities.Directory, chain, in
 
 
 def plan_route(session: Session, directory: identities.Directory, report: Report,
-               reporter: staff.StaffMember | None) -> tuple[list[Target], list[str], int]:
+               reporter: staff.StaffMember | None,
+               preference: tuple[str, ...] = (identities.SLACK, identities.TEAMS)) -> tuple[list[Target], list[str], int]:
     """Where a new case goes. Returns the targets, notes for the timeline, and the manager level used."""
     involved = _involved(report)
     targets: list[Target] = []
@@ -66,7 +69,7 @@ def plan_route(session: Session, directory: identities.Directory, report: Report
         chain = staff.manager_chain(session, reporter)
         if not chain:
             notes.append("the reporter has no line manager in the staff directory")
-        target, level, skipped = _manager_target(session, directory, chain, involved)
+        target, level, skipped = _manager_target(session, directory, chain, involved, preference=preference)
         notes.extend(skipped)
         if target is None:
             targets.append(Target("role", "hr", "no line manager could take it"))

@@ -29,7 +29,7 @@ from starlette.responses import JSONResponse, Response
 from bot import identities
 from bot.messages import Context, Message, Paragraph, Strong, text
 from bot.questions import get_question, record_vote
-from bot.staff import by_email
+from bot.staff import by_email, by_user_id
 from handlers.slack.app import claim_once
 from storage.models import TeamsConversation, utcnow
 
@@ -39,6 +39,9 @@ MAX_BODY_BYTES = 256 * 1024
 AT_RE = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 TAG_RE = re.compile(r"<[^>]+>")
 VOTES = {"answer_helpful": True, "answer_not_helpful": False}
+CLOSE_SUBMIT = "report_close_submit"
+CASE_VERBS = {"report_acknowledge", "report_refer_hr", "report_refer_legal", "report_show_reporter",
+              "report_close_open", CLOSE_SUBMIT}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
@@ -275,7 +278,46 @@ class TeamsSurface:
             return _invoke_message(self.services.handoffs.hand_off(question_id, user))
         if verb in TRAINING_VERBS:
             return self.training_action(verb, value, user)
+        if verb in CASE_VERBS:
+            return self.case_action(verb, value, user, data)
         return _invoke_message("That button is not one this bot knows.")
+
+    def case_action(self, verb: str, value: str, user: str, data: dict) -> Response:
+        """A case card's buttons, for the people the case is assigned to (checked by the reports workflow)."""
+        from bot import report_messages as say
+        from bot.reports import OUTCOMES, ReportError
+
+        desk = self.services.cases
+        try:
+            report_id = _number(value)
+            if verb == say.ACK:
+                outcome = desk.acknowledge(report_id, user)
+            elif verb in (say.REFER_HR, say.REFER_LEGAL):
+                outcome = desk.refer(report_id, user, "hr" if verb == say.REFER_HR else "legal")
+            elif verb == say.SHOW_REPORTER:
+                reference, reporter = desk.reporter_of(report_id, user)
+                if not reporter:
+                    return _invoke_message(f"{reference} has no reporter on record (anonymised).")
+                with Session(self.services.engine) as session:
+                    person = by_user_id(session, reporter)
+                    who = f"{person.name} <{person.email}>" if person is not None else "someone outside the " \
+                        "staff directory"
+                return _invoke_message(f"{reference} was reported by {who}.")
+            elif verb == say.CLOSE:
+                report = desk.closing(report_id, user)
+                return _invoke_card(close_card(report, OUTCOMES))
+            else:  # CLOSE_SUBMIT: the inline form's outcome and notes
+                chosen = str(data.get("outcome") or "")
+                notes = str(data.get("notes") or "")[:3001]
+                if chosen not in OUTCOMES:
+                    return _invoke_message("Choose an outcome, then press Close the case.")
+                if len(notes) > 3000:
+                    return _invoke_message("Please keep the notes to 3,000 characters.")
+                outcome = desk.close(report_id, user, chosen, notes or None)
+        except (ReportError, ValueError) as error:
+            return _invoke_message(str(error) or "That button is out of date.")
+        self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
+        return _invoke_message(outcome.message)
 
     def training_action(self, verb: str, value: str, user: str) -> Response:
         """The nudge and acknowledgement cards' buttons: the same rules as Slack's, by the person's Teams id."""
@@ -323,6 +365,22 @@ def policy_card(document, passages) -> dict:
     blocks = [Paragraph(text(Strong(document.title), f" (version {document.version})" if document.version else ""))]
     blocks += [Quote(p.text, heading=text(p.label)) for p in passages[:60]]
     return card(Message(summary=document.title, blocks=tuple(blocks)))
+
+
+def close_card(report, outcomes: dict) -> dict:
+    """The inline form that closes a case: its outcome and notes, sent back with Action.Execute."""
+    from handlers.teams.render import escape
+
+    return {"type": "AdaptiveCard", "version": "1.5",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "body": [{"type": "TextBlock", "wrap": True, "weight": "Bolder", "text": f"Close {escape(report.reference)}"},
+                     {"type": "Input.ChoiceSet", "id": "outcome", "label": "Outcome", "isRequired": True,
+                      "errorMessage": "Choose an outcome.",
+                      "choices": [{"title": label, "value": key} for key, label in outcomes.items()]},
+                     {"type": "Input.Text", "id": "notes", "label": "Notes (optional)", "isMultiline": True,
+                      "maxLength": 3000}],
+            "actions": [{"type": "Action.Execute", "title": "Close the case", "verb": CLOSE_SUBMIT,
+                         "data": {"verb": CLOSE_SUBMIT, "value": str(report.id)}}]}
 
 
 def _invoke_message(message: str) -> Response:

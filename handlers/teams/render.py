@@ -61,9 +61,14 @@ def card(message: Message, text_limit: int | None = None) -> dict:
         if isinstance(block, Paragraph):
             body.append(_block(markdown(block.text, text_limit)))
         elif isinstance(block, Bullets):
+            if block.title:
+                body.append(_block(markdown(block.title, text_limit)))
             body.append(_block("\n".join(f"- {markdown(item, text_limit)}" for item in block.items)))
         elif isinstance(block, Context):
-            body.append(_block(markdown(block.text, text_limit), size="Small", is_subtle=True))
+            small = markdown(block.text)
+            if text_limit is not None and len(small) > text_limit:  # keep the end of a history, else the start
+                small = "…" + small[-(text_limit - 1):] if block.tail else small[:text_limit - 1] + "…"
+            body.append(_block(small, size="Small", is_subtle=True))
         elif isinstance(block, Quote):
             items = [_block(markdown(block.heading), weight="Bolder")] if block.heading else []
             quoted = block.text if text_limit is None or len(block.text) <= text_limit else \
@@ -72,7 +77,7 @@ def card(message: Message, text_limit: int | None = None) -> dict:
             body.append(Container(items=items, style="emphasis"))
         elif isinstance(block, Fields):
             body.append(FactSet(facts=[Fact(title=escape(label), value=markdown(value, text_limit))
-                                       for label, value in block.fields]))
+                                       for label, value in block.rows]))
         elif isinstance(block, Divider):
             body.append(_block(" ", separator=True, spacing="Medium"))
         elif isinstance(block, Actions):

@@ -256,3 +256,49 @@ def test_a_training_nudge_reaches_a_person_known_only_on_teams_and_their_press_c
     other = teams_bot.post(card_action("training_done", str(campaign.id), user="29:stranger",
                                        service_url=connector.service_url)).json()
     assert "Thank" not in other["value"]
+
+
+def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_there(teams_bot, connector,
+                                                                                   fake_slack):
+    from bot import reports
+    from bot.reports import ReportInput
+    from storage.models import Report
+
+    for email in ("sam@notts.gov.uk", "mgr@notts.gov.uk"):
+        fake_slack.unknown_email(email)  # both on Teams only
+    connector.add_member("29:mgr", "mgr@notts.gov.uk", "Morgan Manager")
+    for user, chat in (("29:sam", "a:personal-sam"), ("29:mgr", "a:personal-mgr")):
+        teams_bot.post(install(user=user, conversation=chat, service_url=connector.service_url))
+        posted(connector, chat)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(teams_bot.rows(Identity)) < 2:
+        time.sleep(0.01)
+    services = teams_bot.services
+    report = reports.submit(services.engine, ReportInput(
+        kind="misuse", platform="Facebook", link=None, description="A colleague posted a resident's address.",
+        happened_on=None), reporter_user_id="29:sam", reporter_name="Sam Staff")
+    services.outbox.deliver(services.cases.route(report.id))
+    (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
+                                 and report.reference in c.text)
+    verbs = {a.get("verb") for b in case.card["body"] if b["type"] == "ActionSet" for a in b["actions"]}
+    assert {"report_acknowledge", "report_close_open"} <= verbs
+    assert connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
+                              and report.reference in c.text)  # the receipt, in the reporter's chat
+
+    refused = teams_bot.post(card_action("report_acknowledge", str(report.id), user="29:sam",
+                                         service_url=connector.service_url)).json()
+    assert teams_bot.rows(Report)[0].status == "open" and "acknowledged" not in refused["value"].lower()[:12]
+    done = teams_bot.post(card_action("report_acknowledge", str(report.id), user="29:mgr",
+                                      conversation="a:personal-mgr", service_url=connector.service_url)).json()
+    assert teams_bot.rows(Report)[0].status == "acknowledged", done
+    assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation == "a:personal-mgr")  # in place
+
+    form = teams_bot.post(card_action("report_close_open", str(report.id), user="29:mgr",
+                                      conversation="a:personal-mgr", service_url=connector.service_url)).json()
+    assert form["type"] == "application/vnd.microsoft.card.adaptive"
+    choices = [c["value"] for b in form["value"]["body"] if b["type"] == "Input.ChoiceSet" for c in b["choices"]]
+    close = card_action("report_close_submit", str(report.id), user="29:mgr", conversation="a:personal-mgr",
+                        service_url=connector.service_url)
+    close["value"]["action"]["data"].update({"outcome": choices[0], "notes": "Spoken to; post removed."})
+    assert teams_bot.post(close).json()["statusCode"] == 200
+    assert teams_bot.rows(Report)[0].status == "closed"

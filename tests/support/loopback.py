@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class LoopbackServer:
-    """Subclasses implement `_handle(request)`; GET and POST both reach it."""
+    """Subclasses implement `_handle(request)`; GET, POST and PUT all reach it."""
 
     _server: ThreadingHTTPServer | None = None
 
@@ -22,7 +22,7 @@ class LoopbackServer:
             def do_POST(self):
                 owner._handle(self)
 
-            do_GET = do_POST
+            do_GET = do_PUT = do_POST
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
