@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from bot.account_terms import STATUS_LABELS
+from bot.account_terms import ACCOUNT_STATUS, STATUS_LABELS
 from bot.messages import (Action, Actions, Context, Excerpt, Icon, Inline, Mention, Message, Paragraph, Quote,
                           Strong, Text, plain, text)
 from bot.report_messages import DISPLAY_ZONE, history, joined, when
@@ -183,3 +183,28 @@ def leavers(account: RegisteredAccount) -> Message:
                          "new staff, or suspend or close the account."),
                     Actions((Action(EDIT, "Edit", str(account.id)), Action(SUSPEND, "Suspend", str(account.id)),
                              Action(CLOSE, "Close", str(account.id), danger=True))))
+
+
+def lookup_message(query: str, accounts: list[RegisteredAccount], *, comms: bool) -> Message:
+    """Whether an account is an authorised council one (the register lookup); Comms see who runs it."""
+    shown = query.strip()[:100]
+    if not accounts:
+        return _message(text(Icon("warning"), f" No authorised council account matches “{shown}”. If an account "
+                             "claims to speak for the council, report it (", Strong("report"),
+                             " → Phishing, hacked or fake account)."))
+    active = [a for a in accounts if a.status == "active"]
+    head = text(Icon("done"), f" {len(active)} authorised council account{'s' if len(active) != 1 else ''} match "
+                f"“{shown}”.") if active else text(Icon("warning"), f" “{shown}” matches no active council account.")
+    blocks = []
+    for account in accounts:
+        status = "" if account.status == "active" else f" · {ACCOUNT_STATUS[account.status].upper()}"
+        line: list = [Strong(account.handle or account.name), f" on {account.platform} · {account.service} "
+                      f"({account.directorate}){status}"]
+        if account.url:
+            line.append(f"\n{account.url}")
+        if comms:
+            line += ["\nRun by ", *_people(account.staff_user_ids),
+                     f" · approved {account.approval_reference or '—'} · review due "
+                     f"{account.review_due.strftime('%d %b %Y')}"]
+        blocks.append(Paragraph(tuple(line)))
+    return _message(head, *blocks)

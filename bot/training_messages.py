@@ -105,3 +105,24 @@ def digest(team: list[tuple[StaffMember, TrainingAssignment, TrainingCampaign]],
             Action(NUDGE_TEAM, "Nudge my overdue team", "team", primary=True),)))
     return Message(summary=f"Your team's social media training: {overdue} overdue of {len(team)}.",
                    blocks=tuple(blocks))
+
+
+def my_training(rows, acknowledgements: list[tuple[str, bool]], today, status_labels: dict[str, str]) -> Message:
+    """A member of staff's own training and acknowledgements ("my training"). `rows`: (assignment, campaign)."""
+    blocks: list = []
+    if not rows:
+        blocks.append(Paragraph(text("You have no social media training assigned at the moment.")))
+    for assignment, campaign in rows:
+        status = status_labels.get(assignment.status, assignment.status)
+        if assignment.status == "not_started" and campaign.due_date < today:
+            status = "Overdue"
+        blocks.append(Paragraph(text(Strong(campaign.name), f" · due {campaign.due_date.strftime('%d %b %Y')} · "
+                                     f"{status}")))
+        if assignment.status == "not_started":
+            value = str(campaign.id)
+            blocks.append(Actions((Action(OPEN, "Open the training", value, url=campaign.url),
+                                   Action(DONE, "I've completed it", value)), group=f"my_training_{campaign.id}"))
+    for title, acknowledged in acknowledgements[:10]:
+        blocks.append(Context(text(f"{title}: ", *((Icon("done"), " acknowledged") if acknowledged else
+                                                   ("not yet acknowledged; I'll send it to you to read",)))))
+    return Message(summary="Your social media training", blocks=tuple(blocks))

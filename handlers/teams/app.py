@@ -229,6 +229,10 @@ class TeamsSurface:
         user = str((activity.get("from") or {}).get("id") or "")
         if not question:
             return
+        reply = self.command(question, user)
+        if reply is not None:
+            self.say(activity, reply)
+            return
         if kind == "personal":
             self.services.questions.answer_in_conversation(
                 surface="dm", user=user, channel=str(conversation["id"]), text=question, thread_ts=None,
@@ -239,6 +243,62 @@ class TeamsSurface:
         self.services.questions.answer_in_conversation(
             surface="mention", user=user, channel=root, text=question, thread_ts=thread or str(activity.get("id")),
             context=None, platform=PLATFORM)
+
+    def command(self, words: str, user: str) -> Message | dict | None:
+        """The command menu (help, home, report, my training, accounts …, request account); None for a question."""
+        from bot import account_messages, training_messages
+        from bot.training import STATUS_LABELS
+        from handlers.teams import forms
+
+        said = words.strip().lower().rstrip(".!")
+        if said in {"help", "?"}:
+            return forms.help_message()
+        if said == "report":
+            return forms.report_card()
+        if said in {"my training", "training"}:
+            found = self.services.training.my_training(user)
+            if found is None:
+                return Message(summary="Not in the staff directory", blocks=(Paragraph(text(
+                    "I can't find you in the staff directory, so I don't know your training. HR can add you.")),))
+            today = self.services.clock().astimezone(self.settings.working_time.zone).date()
+            return training_messages.my_training(*found, today, STATUS_LABELS)
+        if said == "home":
+            return welcome()
+        if said.startswith("accounts") and (said == "accounts" or said[8:9] == " "):
+            query = words.strip()[8:].strip()
+            if not query:
+                return Message(summary="accounts", blocks=(Paragraph(text(
+                    "Type accounts and a handle, web address or name, e.g. accounts @NottsCC.")),))
+            found, comms = self.services.accounts.look_up(user, query[:200])
+            return account_messages.lookup_message(query, found, comms=comms)
+        if said in {"request account", "request an account"}:
+            return Message(summary="Account requests", blocks=(Paragraph(text(
+                "Account requests aren't available in Teams yet. Please use the bot in Slack, or ask "
+                "Communications and Marketing directly: a new council account needs their authorisation and your "
+                "Corporate Director's approval (para 19).")),))
+        return None
+
+    def say(self, activity: dict, reply: Message | dict) -> None:
+        """A reply where the activity came from (a channel's thread for a mention), through the outbox."""
+        conversation = str(activity["conversation"]["id"])
+        root, _, thread = conversation.partition(";messageid=")
+        if (activity["conversation"].get("conversationType") or "personal") != "personal":
+            thread = thread or str(activity.get("id") or "")
+        else:
+            root, thread = conversation, ""
+        if isinstance(reply, dict):  # a form card: sent as it is, not through the neutral renderer
+            reply = Message(summary="Report a concern", blocks=(Paragraph(text("")),)), reply
+        with Session(self.services.engine) as session:
+            if isinstance(reply, tuple):
+                message_id = self.services.questions.enqueue(
+                    session, channel=root, thread_ts=thread or None, text=reply[0].summary,
+                    blocks=[reply[1]], purpose="teams-form", platform=PLATFORM).id
+            else:
+                message_id = self.services.questions.enqueue(
+                    session, channel=root, thread_ts=thread or None, content=reply, purpose="teams-command",
+                    platform=PLATFORM).id
+            session.commit()
+        self.services.outbox.deliver([message_id])
 
     def on_install(self, activity: dict) -> None:
         added = activity.get("membersAdded") or []
@@ -280,7 +340,38 @@ class TeamsSurface:
             return self.training_action(verb, value, user)
         if verb in CASE_VERBS:
             return self.case_action(verb, value, user, data)
+        if verb == "report_submit":
+            return self.report_submitted(activity, data, user)
         return _invoke_message("That button is not one this bot knows.")
+
+    def report_submitted(self, activity: dict, data: dict, user: str) -> Response:
+        """The report form: errors shown under their fields (nothing saved), or the case saved once (a replayed
+        submission is recognised by its activity id) and routed after the answer."""
+        from bot import reports
+        from bot.reports import ReportInput
+        from handlers.teams import forms
+
+        values = {field: str(data.get(field) or "")[:3100] for field in forms.FIELDS}
+        happened_on, date_error = forms.parse_date(values["happened_on"])
+        report_input = ReportInput(kind=values["kind"] or None, platform=values["platform"] or None,
+                                   link=values["link"].strip() or None, description=values["description"],
+                                   happened_on=happened_on, urgent=values["urgent"] == "true",
+                                   confidential=values["confidential"] == "true")
+        today = self.services.clock().astimezone(self.settings.working_time.zone).date()
+        errors = reports.validate(report_input, today)
+        if date_error:
+            errors["happened_on"] = date_error
+        if errors:
+            return _invoke_card(forms.report_card(values, errors))
+        claim = f"teams-report:{activity.get('id') or ''}"[:64]
+        if activity.get("id") and not claim_once(self.services.engine, claim, "teams:report"):
+            return _invoke_message("That report was already received.")
+        name = str((activity.get("from") or {}).get("name") or "")[:200]
+        report = reports.submit(self.services.engine, report_input, reporter_user_id=user, reporter_name=name,
+                                clock=self.services.clock)
+        self.services.defer(lambda: self.services.outbox.deliver(self.services.cases.route(report.id)))
+        return _invoke_message(f"Thank you: your report {report.reference} is received. I'll tell you here where "
+                               "it has gone and when it is picked up.")
 
     def case_action(self, verb: str, value: str, user: str, data: dict) -> Response:
         """A case card's buttons, for the people the case is assigned to (checked by the reports workflow)."""

@@ -78,6 +78,8 @@ class TeamsSender:
     def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         if message.content:
             text, attachment = render(Message.from_json(message.content))
+        elif message.blocks:  # a card built by the Teams handlers themselves (a form)
+            text, attachment = message.text, (json.loads(message.blocks) or [None])[0]
         else:
             text, attachment = message.text, None
         conversation = message.channel

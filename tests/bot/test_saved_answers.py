@@ -15,7 +15,7 @@ from bot.handoffs import HandoffError
 from bot.questions import answer_and_record, gaps, list_questions
 from bot.runtime import Runtime
 from knowledge.indexer import index_paths
-from storage.models import Handoff, OutboxMessage, Passage, SavedAnswer, SavedAnswerEvent
+from storage.models import Handoff, OutboxMessage, Passage, SavedAnswerEvent
 from tests.support.services import buttons, council_services
 
 MONDAY_10AM = datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc)

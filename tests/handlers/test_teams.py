@@ -302,3 +302,36 @@ def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_t
     close["value"]["action"]["data"].update({"outcome": choices[0], "notes": "Spoken to; post removed."})
     assert teams_bot.post(close).json()["statusCode"] == 200
     assert teams_bot.rows(Report)[0].status == "closed"
+
+
+def test_commands_and_the_report_form_with_field_errors_and_one_case_per_submission(teams_bot, connector):
+    from storage.models import Report
+
+    for command, expected in (("help", "Commands"), ("my training", "no social media training"),
+                              ("accounts @NottsCC", "No authorised council account"),
+                              ("request account", "aren't available in Teams yet")):
+        teams_bot.post(personal_message(command, service_url=connector.service_url))
+        connector.wait_for(lambda c, expected=expected: c.method == "POST" and expected in c.text)
+    teams_bot.post(personal_message("report", service_url=connector.service_url))
+    (form,) = connector.wait_for(lambda c: c.method == "POST" and "Report a concern" in c.text)
+    ids = [b.get("id") for b in form.card["body"]]
+    assert {"kind", "description", "link", "happened_on"} <= set(ids)
+    assert teams_bot.rows(Question) == []  # commands are not questions
+
+    bad = card_action("report_submit", "", service_url=connector.service_url)
+    bad["value"]["action"]["data"].update({"kind": "misuse", "description": "", "link": "not a link",
+                                           "happened_on": "2999-01-01"})
+    shown = teams_bot.post(bad).json()
+    assert shown["type"] == "application/vnd.microsoft.card.adaptive"
+    errors = [b["text"] for b in shown["value"]["body"] if b.get("color") == "Attention"]
+    assert any("Say what happened" in e for e in errors) and any("web link" in e for e in errors)
+    assert any("future" in e for e in errors) and teams_bot.rows(Report) == []
+
+    good = card_action("report_submit", "", service_url=connector.service_url)
+    good["value"]["action"]["data"].update({"kind": "reputational", "platform": "Facebook",
+                                            "description": "A fake council page <b>is</b> asking for bank details."})
+    thanks = teams_bot.post(good).json()
+    assert "is received" in thanks["value"]
+    assert "already received" in teams_bot.post(good).json()["value"]  # the same submission again
+    (report,) = teams_bot.rows(Report)
+    assert (report.kind, report.reporter_user_id) == ("reputational", "29:sam")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.messages import Actions, Message
@@ -14,7 +13,7 @@ from bot.settings import load_settings
 from bot import identities
 from bot.staff import by_email, import_staff
 from knowledge.indexer import index_paths
-from storage.models import OutboxMessage, StaffMember
+from storage.models import OutboxMessage
 from tests.conftest import POLICY_FILE
 from tests.support.directory import PEOPLE, staff_csv
 

@@ -28,27 +28,11 @@ ACTIONS = (OPEN, DONE, SNOOZE, ACKNOWLEDGE, READ_POLICY, NUDGE_TEAM, START, ACK_
 
 def my_training(rows: list[tuple[TrainingAssignment, TrainingCampaign]], acknowledgements: list[tuple[str, bool]],
                 today: date) -> tuple[str, list[dict]]:
-    """`acknowledgements`: each document HR are asking staff to acknowledge, and whether this person has."""
-    blocks: list = []
-    if not rows:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="You have no social media training assigned at the "
-                                                                "moment.")))
-    for assignment, campaign in rows:
-        status = STATUS_LABELS[assignment.status]
-        if assignment.status == "not_started" and campaign.due_date < today:
-            status = "Overdue"
-        blocks.append(SectionBlock(text=MarkdownTextObject(
-            text=f"*{escape(campaign.name)}* · due {campaign.due_date.strftime('%d %b %Y')} · {status}")))
-        if assignment.status == "not_started":
-            value = str(campaign.id)
-            blocks.append(ActionsBlock(elements=[
-                ButtonElement(text="Open the training", action_id=OPEN, url=campaign.url, value=value),
-                ButtonElement(text="I've completed it", action_id=DONE, value=value)]))
-    for title, acknowledged in acknowledgements[:10]:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"{escape(title)}: " + ("acknowledged :white_check_mark:" if acknowledged else
-                                         "not yet acknowledged; I'll send it to you to read"))]))
-    return "Your social media training", [b.to_dict() for b in blocks]
+    """"My social media training", drawn from the neutral message (bot.training_messages.my_training)."""
+    from bot.training_messages import my_training as neutral
+    from handlers.slack.render import render
+
+    return render(neutral(rows, acknowledgements, today, STATUS_LABELS))
 
 
 def progress_blocks(rows: list[dict], can_start: bool = False, acknowledgements: tuple[list, list] = ([], [])

@@ -1,0 +1,84 @@
+"""Adaptive Card forms for Teams: the report form (sent as a card in the chat, submitted with Action.Execute,
+shown again with each error under its field), and the command help."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.messages import Bullets, Code, Context, Message, Paragraph, Strong, text
+from bot.report_terms import KINDS, PLATFORMS
+from handlers.teams.render import escape
+
+REPORT_SUBMIT = "report_submit"
+SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+FIELDS = ("kind", "platform", "link", "description", "happened_on", "urgent", "confidential")
+
+
+def _error(errors: dict, field: str) -> list[dict]:
+    message = errors.get(field)
+    return [{"type": "TextBlock", "text": escape(message), "color": "Attention", "wrap": True,
+             "size": "Small"}] if message else []
+
+
+def report_card(values: dict | None = None, errors: dict | None = None) -> dict:
+    """The report form; `values` refill it and `errors` (field → message) show under their fields."""
+    values, errors = values or {}, errors or {}
+
+    def value(field: str) -> dict:
+        found = str(values.get(field) or "")
+        return {"value": found} if found else {}
+
+    body: list[dict] = [
+        {"type": "TextBlock", "text": "Report a concern", "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": "Misuse goes to your line manager (para 22), "
+         "reputational issues to Communications and Marketing (para 30), safeguarding concerns to the safeguarding "
+         "team as well (para 16). You get a reference and updates here."},
+    ]
+    if errors:
+        body.append({"type": "TextBlock", "text": "Please check the fields marked below.", "color": "Attention",
+                     "wrap": True})
+    body += [{"type": "Input.ChoiceSet", "id": "kind", "label": "What kind of concern?", "isRequired": True,
+              "errorMessage": "Choose what kind of concern this is.",
+              "choices": [{"title": label, "value": key} for key, label in KINDS.items()], **value("kind")}]
+    body += _error(errors, "kind")
+    body += [{"type": "Input.ChoiceSet", "id": "platform", "label": "Where? (optional)",
+              "choices": [{"title": p, "value": p} for p in PLATFORMS], **value("platform")}]
+    body += _error(errors, "platform")
+    body += [{"type": "Input.Text", "id": "link", "label": "Link to the post or account (optional)",
+              "maxLength": 2000, "style": "Url", **value("link")}]
+    body += _error(errors, "link")
+    body += [{"type": "Input.Text", "id": "description", "label": "What happened?", "isMultiline": True,
+              "isRequired": True, "maxLength": 3000, "errorMessage": "Say what happened.", **value("description")}]
+    body += _error(errors, "description")
+    body += [{"type": "Input.Date", "id": "happened_on", "label": "When did it happen? (optional)",
+              **value("happened_on")}]
+    body += _error(errors, "happened_on")
+    body += [{"type": "Input.Toggle", "id": "urgent", "title": "It is urgent (someone may be at risk)",
+              "valueOn": "true", "valueOff": "false", **value("urgent")},
+             {"type": "Input.Toggle", "id": "confidential", "title": "Keep it confidential (no case details in "
+              "team channels)", "valueOn": "true", "valueOff": "false", **value("confidential")}]
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": body,
+            "actions": [{"type": "Action.Execute", "title": "Send the report", "verb": REPORT_SUBMIT,
+                         "data": {"verb": REPORT_SUBMIT}}]}
+
+
+def parse_date(raw: str) -> tuple[date | None, str | None]:
+    if not raw:
+        return None, None
+    try:
+        return date.fromisoformat(raw[:10]), None
+    except ValueError:
+        return None, "Choose the date from the calendar."
+
+
+def help_message() -> Message:
+    return Message(summary="What I can do", blocks=(
+        Paragraph(text(Strong("I answer questions about the council's Social Media Policy"), ", quoting the "
+                       "paragraphs I rely on. Ask me here, or mention me in a channel.")),
+        Bullets((text(Code("report"), ": report a concern about social media"),
+                 text(Code("my training"), ": your social media training and policy acknowledgement"),
+                 text(Code("accounts @handle"), ", a web address or a name: is it an authorised council account?"),
+                 text(Code("home"), ": what I do, and what is waiting for you"),
+                 text(Code("help"), ": this list")), title=text(Strong("Commands"))),
+        Context(text("Answers come from the council's own documents; they are guidance, not legal advice.")),
+    ))
