@@ -318,7 +318,15 @@ class TeamsSurface:
     # --------------------------------------------------------------------------------- card actions
 
     def on_invoke(self, activity: dict) -> Response:
-        if activity.get("name") != "adaptiveCard/action":
+        name = activity.get("name")
+        if name in {"composeExtension/fetchTask", "task/fetch"}:
+            return self.report_dialog(activity)
+        if name in {"composeExtension/submitAction", "task/submit"}:
+            data = (activity.get("value") or {}).get("data")
+            data = data if isinstance(data, dict) else {}
+            user = str((activity.get("from") or {}).get("id") or "")
+            return self.report_submitted(activity, data, user, dialog=True)
+        if name != "adaptiveCard/action":
             return JSONResponse({"status": 200}, status_code=200)
         action = ((activity.get("value") or {}).get("action") or {})
         verb = str(action.get("verb") or "")
@@ -344,7 +352,18 @@ class TeamsSurface:
             return self.report_submitted(activity, data, user)
         return _invoke_message("That button is not one this bot knows.")
 
-    def report_submitted(self, activity: dict, data: dict, user: str) -> Response:
+    def report_dialog(self, activity: dict) -> Response:
+        """"Report this message": the report form in a dialog, with the message's text and link."""
+        from handlers.teams import forms
+
+        value = activity.get("value") or {}
+        payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
+        body = payload.get("body") if isinstance(payload.get("body"), dict) else {}
+        source = {"source_text": question_text(str(body.get("content") or ""))[:3000],
+                  "source_link": str(payload.get("linkToMessage") or "")[:1000]}
+        return _task_card(forms.report_card(dialog=True, source=source))
+
+    def report_submitted(self, activity: dict, data: dict, user: str, dialog: bool = False) -> Response:
         """The report form: errors shown under their fields (nothing saved), or the case saved once (a replayed
         submission is recognised by its activity id) and routed after the answer."""
         from bot import reports
@@ -361,17 +380,25 @@ class TeamsSurface:
         errors = reports.validate(report_input, today)
         if date_error:
             errors["happened_on"] = date_error
+        source = {"source_text": str(data.get("source_text") or "")[:3000],
+                  "source_link": str(data.get("source_link") or "")[:1000]}
+        report_input.source_text = source["source_text"] or None
+        report_input.source_permalink = source["source_link"] if source["source_link"].startswith("https://") \
+            else None
         if errors:
-            return _invoke_card(forms.report_card(values, errors))
+            card = forms.report_card(values, errors, dialog=dialog, source=source)
+            return _task_card(card) if dialog else _invoke_card(card)
         claim = f"teams-report:{activity.get('id') or ''}"[:64]
         if activity.get("id") and not claim_once(self.services.engine, claim, "teams:report"):
-            return _invoke_message("That report was already received.")
+            done = "That report was already received."
+            return _task_message(done) if dialog else _invoke_message(done)
         name = str((activity.get("from") or {}).get("name") or "")[:200]
         report = reports.submit(self.services.engine, report_input, reporter_user_id=user, reporter_name=name,
                                 clock=self.services.clock)
         self.services.defer(lambda: self.services.outbox.deliver(self.services.cases.route(report.id)))
-        return _invoke_message(f"Thank you: your report {report.reference} is received. I'll tell you here where "
-                               "it has gone and when it is picked up.")
+        thanks = (f"Thank you: your report {report.reference} is received. I'll tell you in our chat where it has "
+                  "gone and when it is picked up.")
+        return _task_message(thanks) if dialog else _invoke_message(thanks)
 
     def case_action(self, verb: str, value: str, user: str, data: dict) -> Response:
         """A case card's buttons, for the people the case is assigned to (checked by the reports workflow)."""
@@ -472,6 +499,18 @@ def close_card(report, outcomes: dict) -> dict:
                       "maxLength": 3000}],
             "actions": [{"type": "Action.Execute", "title": "Close the case", "verb": CLOSE_SUBMIT,
                          "data": {"verb": CLOSE_SUBMIT, "value": str(report.id)}}]}
+
+
+def _task_card(drawn: dict) -> Response:
+    """A dialog (task module) showing `drawn`."""
+    return JSONResponse({"task": {"type": "continue", "value": {
+        "title": "Report a concern", "height": "large", "width": "medium",
+        "card": {"contentType": "application/vnd.microsoft.card.adaptive", "content": drawn}}}})
+
+
+def _task_message(message: str) -> Response:
+    """The dialog closes with this message."""
+    return JSONResponse({"task": {"type": "message", "value": message[:1000]}})
 
 
 def _invoke_message(message: str) -> Response:

@@ -20,8 +20,10 @@ def _error(errors: dict, field: str) -> list[dict]:
              "size": "Small"}] if message else []
 
 
-def report_card(values: dict | None = None, errors: dict | None = None) -> dict:
-    """The report form; `values` refill it and `errors` (field → message) show under their fields."""
+def report_card(values: dict | None = None, errors: dict | None = None, *, dialog: bool = False,
+                source: dict | None = None) -> dict:
+    """The report form; `values` refill it and `errors` (field → message) show under their fields. In a dialog
+    (the "Report this message" action) it submits with Action.Submit and carries the reported message."""
     values, errors = values or {}, errors or {}
 
     def value(field: str) -> dict:
@@ -57,9 +59,14 @@ def report_card(values: dict | None = None, errors: dict | None = None) -> dict:
               "valueOn": "true", "valueOff": "false", **value("urgent")},
              {"type": "Input.Toggle", "id": "confidential", "title": "Keep it confidential (no case details in "
               "team channels)", "valueOn": "true", "valueOff": "false", **value("confidential")}]
-    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": body,
-            "actions": [{"type": "Action.Execute", "title": "Send the report", "verb": REPORT_SUBMIT,
-                         "data": {"verb": REPORT_SUBMIT}}]}
+    if source and source.get("source_text"):
+        body.insert(2, {"type": "Container", "style": "emphasis", "items": [
+            {"type": "TextBlock", "text": "The message you are reporting:", "weight": "Bolder", "wrap": True},
+            {"type": "TextBlock", "text": escape(source["source_text"][:1000]), "wrap": True}]})
+    data = {"verb": REPORT_SUBMIT, **(source or {})}
+    action = {"type": "Action.Submit", "title": "Send the report", "data": data} if dialog else \
+        {"type": "Action.Execute", "title": "Send the report", "verb": REPORT_SUBMIT, "data": data}
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": body, "actions": [action]}
 
 
 def parse_date(raw: str) -> tuple[date | None, str | None]:

@@ -335,3 +335,25 @@ def test_commands_and_the_report_form_with_field_errors_and_one_case_per_submiss
     assert "already received" in teams_bot.post(good).json()["value"]  # the same submission again
     (report,) = teams_bot.rows(Report)
     assert (report.kind, report.reporter_user_id) == ("reputational", "29:sam")
+
+
+def test_report_this_message_opens_a_prefilled_dialog_and_saves_the_case_with_the_message(teams_bot, connector):
+    from storage.models import Report
+    from tests.support.bot_connector import message_action
+
+    opened = teams_bot.post(message_action("composeExtension/fetchTask", service_url=connector.service_url)).json()
+    card = opened["task"]["value"]["card"]["content"]
+    assert "resident" in json.dumps(card) and "<b>" not in json.dumps(card)
+    (submit,) = card["actions"]
+    assert submit["type"] == "Action.Submit"
+    data = {**submit["data"], "kind": "misuse", "description": ""}
+    again = teams_bot.post(message_action("composeExtension/submitAction", data=data,
+                                          service_url=connector.service_url)).json()
+    assert again["task"]["type"] == "continue" and "Say what happened" in json.dumps(again)
+    data["description"] = "A colleague shared a resident's address in a public channel."
+    done = teams_bot.post(message_action("composeExtension/submitAction", data=data,
+                                         service_url=connector.service_url)).json()
+    assert done["task"]["type"] == "message" and "is received" in done["task"]["value"]
+    (report,) = teams_bot.rows(Report)
+    assert report.source_permalink == "https://teams.microsoft.com/l/message/x/1"
+    assert "12 High St" in report.source_text and report.reporter_user_id == "29:sam"

@@ -193,3 +193,20 @@ def install(*, user: str = "29:sam", conversation: str = "a:personal-sam", servi
             "channelId": "msteams", "from": {"id": user, "name": "Sam Staff"},
             "conversation": {"id": conversation, "conversationType": "personal", "tenantId": TENANT},
             "recipient": {"id": "28:" + APP_ID, "name": "policybot"}}
+
+
+def message_action(name: str, *, data: dict | None = None, user: str = "29:sam",
+                   conversation: str = "19:general@thread.tacv2", service_url: str) -> dict:
+    """The "Report this message" message action: `composeExtension/fetchTask` opens the dialog,
+    `composeExtension/submitAction` submits it."""
+    value = {"commandId": "reportMessage", "commandContext": "message",
+             "messagePayload": {"id": "1700000000999", "linkToMessage": "https://teams.microsoft.com/l/message/x/1",
+                                "body": {"contentType": "html", "content": "<p>Look at <b>this</b> resident's address"
+                                                                           " 12 High St</p>"},
+                                "from": {"user": {"id": "29:alex", "displayName": "Alex Colleague"}}}}
+    if data is not None:
+        value["data"] = data
+    return {"type": "invoke", "name": name, "id": uuid.uuid4().hex, "serviceUrl": service_url,
+            "channelId": "msteams", "from": {"id": user, "name": "Sam Staff"},
+            "conversation": {"id": conversation, "conversationType": "channel", "tenantId": TENANT},
+            "recipient": {"id": "28:" + APP_ID}, "value": value}
