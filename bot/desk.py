@@ -32,6 +32,8 @@ class Desk:
             found = identities.address_of(session, channel)
             if found is not None:
                 message["platform"], message["channel"] = found
+        elif "platform" not in message and identities.is_teams_channel(channel):
+            message["platform"] = identities.TEAMS  # a team channel set as, say, the Comms channel
         return enqueue(session, at=self.clock(), **message)
 
     def directorates(self) -> list[str]:

@@ -242,7 +242,7 @@ class HandoffDesk(Desk):
                 and question.channel_id:
             thread = question.thread_ts if question.surface != "dm" else None
             return [self.enqueue(session, channel=question.channel_id, thread_ts=thread, content=message,
-                                 **about).id]
+                                 platform=question.chat_platform or "slack", **about).id]
         if not handoff.user_id:
             return []
         return [self.enqueue(session, channel=handoff.user_id, content=message, **about).id]

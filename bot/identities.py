@@ -77,6 +77,11 @@ def is_teams_user(user_id: str) -> bool:
     return (user_id or "").startswith("29:")
 
 
+def is_teams_channel(conversation_id: str) -> bool:
+    """A Teams channel or group chat ("19:…@thread…"), as settings may name one for a team."""
+    return (conversation_id or "").startswith("19:")
+
+
 def address_of(session: Session, user_id: str) -> tuple[str, str] | None:
     """Where a direct message to this platform user goes: (platform, address); None when unknown."""
     row = session.exec(select(Identity).where(Identity.user_id == user_id)).first()

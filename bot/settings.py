@@ -150,8 +150,10 @@ class Settings(BaseSettings):
     def _channel_id(cls, value):
         if isinstance(value, str):
             value = value.strip()
-            if value and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
-                raise ValueError("must be a Slack channel id such as C0123ABCD (channel details → About)")
+            teams = re.fullmatch(r"19:[A-Za-z0-9_.\-]+@thread\.(tacv2|skype|v2)", value or "")
+            if value and not teams and not re.fullmatch(r"[CGD][A-Z0-9]{2,}", value):
+                raise ValueError("must be a Slack channel id such as C0123ABCD (channel details → About), or a "
+                                 "Teams channel id such as 19:abc…@thread.tacv2 (the channel's link)")
             return value or None
         return value
 

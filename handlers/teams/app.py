@@ -42,6 +42,8 @@ VOTES = {"answer_helpful": True, "answer_not_helpful": False}
 CLOSE_SUBMIT = "report_close_submit"
 CASE_VERBS = {"report_acknowledge", "report_refer_hr", "report_refer_legal", "report_show_reporter",
               "report_close_open", CLOSE_SUBMIT}
+HANDOFF_VERBS = {"handoff_answer", "handoff_assign", "handoff_not_for_us", "handoff_answer_submit",
+                 "handoff_not_for_us_submit"}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
@@ -350,7 +352,39 @@ class TeamsSurface:
             return self.case_action(verb, value, user, data)
         if verb == "report_submit":
             return self.report_submitted(activity, data, user)
+        if verb in HANDOFF_VERBS:
+            return self.handoff_action(verb, value, user, data)
         return _invoke_message("That button is not one this bot knows.")
+
+    def handoff_action(self, verb: str, value: str, user: str, data: dict) -> Response:
+        """The Comms hand-off card's buttons and its answer and "not for us" forms (Comms only, checked by the
+        hand-off desk on every press)."""
+        from bot.handoffs import AnswerFormError, HandoffError
+        from handlers.teams import forms
+
+        desk = self.services.handoffs
+        try:
+            if verb == "handoff_answer":
+                return _invoke_card(forms.answer_card(desk.answer_form(value, user)))
+            if verb == "handoff_assign":
+                outcome = desk.assign(value, user)
+            elif verb == "handoff_not_for_us":
+                desk.check(value, user)
+                return _invoke_card(forms.not_for_us_card(value))
+            elif verb == forms.NOT_FOR_US_SUBMIT:
+                outcome = desk.not_for_us(value, user, str(data.get("redirect") or ""))
+            else:  # the answer form
+                sources = [s for s in str(data.get("sources") or "").split(",") if s]
+                try:
+                    outcome = desk.answer(value, user, answer=str(data.get("answer") or ""),
+                                          save=str(data.get("save") or "true") == "true",
+                                          wording=str(data.get("wording") or ""), sources=sources)
+                except AnswerFormError as error:
+                    return _invoke_card(forms.answer_card(desk.answer_form(value, user), data, error.errors))
+        except HandoffError as error:
+            return _invoke_message(str(error))
+        self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
+        return _invoke_message(outcome.message)
 
     def report_dialog(self, activity: dict) -> Response:
         """"Report this message": the report form in a dialog, with the message's text and link."""

@@ -10,6 +10,8 @@ from bot.report_terms import KINDS, PLATFORMS
 from handlers.teams.render import escape
 
 REPORT_SUBMIT = "report_submit"
+ANSWER_SUBMIT = "handoff_answer_submit"
+NOT_FOR_US_SUBMIT = "handoff_not_for_us_submit"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 FIELDS = ("kind", "platform", "link", "description", "happened_on", "urgent", "confidential")
 
@@ -89,3 +91,46 @@ def help_message() -> Message:
                  text(Code("help"), ": this list")), title=text(Strong("Commands"))),
         Context(text("Answers come from the council's own documents; they are guidance, not legal advice.")),
     ))
+
+
+def answer_card(form, values: dict | None = None, errors: dict | None = None) -> dict:
+    """Comms' answer to a hand-off: the answer, what it relies on, and whether (and for which question) to keep
+    it for future questions."""
+    from bot.saved_answers import ANSWER_LIMIT, QUESTION_LIMIT
+
+    values, errors = values or {}, errors or {}
+    body: list[dict] = [
+        {"type": "TextBlock", "text": "Answer the question", "weight": "Bolder", "size": "Medium", "wrap": True},
+        {"type": "Container", "style": "emphasis", "items": [
+            {"type": "TextBlock", "text": escape(form.question[:2000]), "wrap": True}]},
+        {"type": "Input.Text", "id": "answer", "label": "Your answer", "isMultiline": True, "isRequired": True,
+         "maxLength": ANSWER_LIMIT, "errorMessage": "Write the answer the asker will get.",
+         **({"value": str(values["answer"])[:ANSWER_LIMIT]} if values.get("answer") else {})},
+    ]
+    body += _error(errors, "answer")
+    if form.sources:
+        body.append({"type": "Input.ChoiceSet", "id": "sources", "label": "Documents or paragraphs it relies on",
+                     "isMultiSelect": True, "choices": [{"title": label, "value": pid} for pid, label in form.sources],
+                     "value": ",".join(form.chosen)})
+        body += _error(errors, "sources")
+    body += [{"type": "Input.Toggle", "id": "save", "title": "Save for future questions", "valueOn": "true",
+              "valueOff": "false", "value": str(values.get("save") or "true")},
+             {"type": "Input.Text", "id": "wording", "label": "Question it should be found for",
+              "maxLength": QUESTION_LIMIT, "value": str(values.get("wording") or form.wording)[:QUESTION_LIMIT]}]
+    body += _error(errors, "wording")
+    value = f"{form.handoff_id}.{form.version}"
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": body,
+            "actions": [{"type": "Action.Execute", "title": "Send answer", "verb": ANSWER_SUBMIT,
+                         "data": {"verb": ANSWER_SUBMIT, "value": value}}]}
+
+
+def not_for_us_card(value: str) -> dict:
+    from bot.handoff_messages import REDIRECTS
+
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": [
+        {"type": "TextBlock", "text": "Not for us: where should they go instead?", "weight": "Bolder", "wrap": True},
+        {"type": "Input.ChoiceSet", "id": "redirect", "isRequired": True, "errorMessage": "Choose where.",
+         "choices": [{"title": where[0][0].upper() + where[0][1:], "value": key}
+                     for key, where in REDIRECTS.items()]}],
+        "actions": [{"type": "Action.Execute", "title": "Tell the asker", "verb": NOT_FOR_US_SUBMIT,
+                     "data": {"verb": NOT_FOR_US_SUBMIT, "value": value}}]}

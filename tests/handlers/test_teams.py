@@ -49,6 +49,13 @@ def connector():
 
 @pytest.fixture
 def teams_bot(database_url, connector, fake_slack, tmp_path):
+    bots = _teams_bot(database_url, connector, fake_slack, tmp_path)
+    bot = next(bots)
+    yield bot
+    bot.close()
+
+
+def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS"):
     import uvicorn
 
     from bot.server import create_web_app, prepare
@@ -60,7 +67,7 @@ def teams_bot(database_url, connector, fake_slack, tmp_path):
 
     settings = load_settings(database_url=database_url, embeddings="none", slack_bot_token="xoxb-test-token",
                              slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
-                             comms_channel="CCOMMS", teams_app_id=APP_ID, teams_app_password="app-password",
+                             comms_channel=comms_channel, teams_app_id=APP_ID, teams_app_password="app-password",
                              teams_keys_url=connector.keys_url, teams_token_url=connector.token_url)
     services = Services(settings)
     prepare(services)
@@ -78,11 +85,15 @@ def teams_bot(database_url, connector, fake_slack, tmp_path):
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.01)
     bot = TeamsBot(services, connector, f"http://127.0.0.1:{port}")
+
+    def close():
+        bot.http.close()
+        server.should_exit = True
+        thread.join(timeout=5)
+        services.engine.dispose()
+
+    bot.close = close
     yield bot
-    bot.http.close()
-    server.should_exit = True
-    thread.join(timeout=5)
-    services.engine.dispose()
 
 
 def posted(connector, conversation: str):
@@ -357,3 +368,52 @@ def test_report_this_message_opens_a_prefilled_dialog_and_saves_the_case_with_th
     (report,) = teams_bot.rows(Report)
     assert report.source_permalink == "https://teams.microsoft.com/l/message/x/1"
     assert "12 High St" in report.source_text and report.reporter_user_id == "29:sam"
+
+
+def test_comms_in_a_teams_channel_answer_a_teams_askers_question_and_it_is_saved(database_url, connector, fake_slack,
+                                                                               tmp_path):
+    from storage.models import SavedAnswer
+    from tests.support.bot_connector import APP_ID as BOT
+
+    comms_channel = "19:comms@thread.tacv2"
+    bot = next(_teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel=comms_channel))
+    try:
+        connector.add_member("29:casey", "casey@notts.gov.uk", "Casey Comms")
+        bot.post({"type": "conversationUpdate", "id": "cu-1", "serviceUrl": connector.service_url,
+                  "channelId": "msteams", "from": {"id": "29:casey"}, "recipient": {"id": "28:" + BOT},
+                  "membersAdded": [{"id": "28:" + BOT}],
+                  "conversation": {"id": comms_channel, "conversationType": "channel", "tenantId": "tenant-1"}})
+        bot.post(install(user="29:casey", conversation="a:personal-casey", service_url=connector.service_url))
+        posted(connector, "a:personal-casey")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not bot.rows(Identity):
+            time.sleep(0.01)
+        bot.post(personal_message("How much sick pay do I get?", service_url=connector.service_url))
+        posted(connector, "a:personal-sam")
+        question_id = str(bot.rows(Question)[0].id)
+        bot.post(card_action("answer_ask_comms", question_id, service_url=connector.service_url))
+        (handoff_card,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == comms_channel
+                                             and "Assign to me" in c.text)
+        value = {a["verb"]: a["data"]["value"] for b in handoff_card.card["body"] if b["type"] == "ActionSet"
+                 for a in b["actions"]}["handoff_answer"]
+        refused = bot.post(card_action("handoff_answer", value, user="29:sam", conversation=comms_channel,
+                                       service_url=connector.service_url)).json()
+        assert "Only Communications and Marketing" in refused["value"]
+        form = bot.post(card_action("handoff_answer", value, user="29:casey", conversation=comms_channel,
+                                    service_url=connector.service_url)).json()
+        assert form["type"] == "application/vnd.microsoft.card.adaptive"
+        submit = card_action("handoff_answer_submit", value, user="29:casey", conversation=comms_channel,
+                             service_url=connector.service_url)
+        submit["value"]["action"]["data"].update({"answer": "", "save": "true", "wording": "sick pay"})
+        again = bot.post(submit).json()
+        assert "Write the answer" in json.dumps(again["value"])
+        submit["value"]["action"]["data"].update({"answer": "See the Attendance Management Policy, section 4."})
+        done = bot.post(submit).json()
+        assert "saved for future questions" in done["value"]
+        reply = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
+                                   and "answered your question" in c.text)
+        assert "Attendance Management Policy" in reply[0].text
+        assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation == comms_channel)
+        assert [s.approved_by_name for s in bot.rows(SavedAnswer)] == ["Casey Comms"]
+    finally:
+        bot.close()
