@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot import identities
 from bot.messages import Context, Message, Paragraph, Strong, text
-from bot.questions import get_question, record_vote
+from bot.questions import get_question, previous_question, record_vote
 from bot.staff import by_email, by_user_id
 from handlers.slack.app import claim_once
 from storage.models import TeamsConversation, utcnow
@@ -132,7 +132,7 @@ class TeamsSurface:
             return JSONResponse({"error": "activity without a conversation"}, status_code=400)
         activity_id = str(activity.get("id") or "")
         if kind != "invoke" and activity_id and not claim_once(
-                self.services.engine, f"teams:{conversation['id']}:{activity_id}"[:64], f"teams:{kind}"):
+                self.services.engine, _claim_key("teams", conversation["id"], activity_id), f"teams:{kind}"):
             return Response(status_code=200)  # a redelivery of an activity already handled
         self.record_conversation(activity)
         if kind == "message":
@@ -240,11 +240,14 @@ class TeamsSurface:
                 surface="dm", user=user, channel=str(conversation["id"]), text=question, thread_ts=None,
                 context=None, platform=PLATFORM)
             return
-        # A channel: answer in the thread of the message that mentioned the bot.
+        # A channel: answer in the thread of the message that mentioned the bot; a mention later in a thread the
+        # bot answered is a follow-up, with the thread's first question as its context.
         root, _, thread = str(conversation["id"]).partition(";messageid=")
+        thread = thread or str(activity.get("id"))
+        previous = previous_question(self.services.engine, root, thread)
         self.services.questions.answer_in_conversation(
-            surface="mention", user=user, channel=root, text=question, thread_ts=thread or str(activity.get("id")),
-            context=None, platform=PLATFORM)
+            surface="thread" if previous else "mention", user=user, channel=root, text=question, thread_ts=thread,
+            context=previous.text if previous else None, platform=PLATFORM)
 
     def command(self, words: str, user: str) -> Message | dict | None:
         """The command menu (help, home, report, my training, accounts …, request account); None for a question."""
@@ -422,7 +425,7 @@ class TeamsSurface:
         if errors:
             card = forms.report_card(values, errors, dialog=dialog, source=source)
             return _task_card(card) if dialog else _invoke_card(card)
-        claim = f"teams-report:{activity.get('id') or ''}"[:64]
+        claim = _claim_key("teams-report", activity["conversation"]["id"], str(activity.get("id") or ""))
         if activity.get("id") and not claim_once(self.services.engine, claim, "teams:report"):
             done = "That report was already received."
             return _task_message(done) if dialog else _invoke_message(done)
@@ -502,6 +505,13 @@ class TeamsSurface:
         answer = self.services.answerer.answer(question.text, context=question.context)
         message = answer_message(question.id, answer)
         return card(Message(summary=message.summary, blocks=message.blocks + (Context(text(note)),)))
+
+
+def _claim_key(kind: str, conversation: str, activity_id: str) -> str:
+    """A claim key of fixed length: conversation ids with a thread are longer than the claim column."""
+    import hashlib
+
+    return f"{kind}:" + hashlib.sha256(f"{conversation}\n{activity_id}".encode("utf-8")).hexdigest()[:40]
 
 
 def _number(value: str) -> int:

@@ -417,3 +417,25 @@ def test_comms_in_a_teams_channel_answer_a_teams_askers_question_and_it_is_saved
         assert [s.approved_by_name for s in bot.rows(SavedAnswer)] == ["Casey Comms"]
     finally:
         bot.close()
+
+
+def test_a_mention_later_in_the_thread_is_a_follow_up_with_the_threads_question(teams_bot, connector):
+    first = channel_mention("Can my team open a new Instagram account?", service_url=connector.service_url,
+                            activity_id="1700000000100")
+    teams_bot.post(first)
+    posted(connector, "19:general@thread.tacv2;messageid=1700000000100")
+    follow = channel_mention("and who signs it off in the end?", service_url=connector.service_url,
+                             activity_id="1700000000200")
+    follow["conversation"]["id"] = "19:general@thread.tacv2;messageid=1700000000100"  # a reply in that thread
+    teams_bot.post(follow)
+    replies = connector.wait_for(lambda c: c.method == "POST" and c.path.endswith("/activities")
+                                 and c.conversation == "19:general@thread.tacv2;messageid=1700000000100")
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len(replies) < 2:
+        replies = [c for c in connector.calls if c.method == "POST" and c.path.endswith("/activities")
+                   and c.conversation == "19:general@thread.tacv2;messageid=1700000000100"]
+        time.sleep(0.01)
+    assert len(replies) == 2 and "para 19" in replies[1].text
+    questions = sorted(teams_bot.rows(Question), key=lambda q: q.id)
+    assert [q.surface for q in questions] == ["mention", "thread"]
+    assert questions[1].context == "Can my team open a new Instagram account?"
