@@ -74,6 +74,12 @@ def _saved_answer_reviews(services) -> str:
     return f"{flagged} saved answer(s) flagged for review"
 
 
+def _teams_roster(services) -> str:
+    if not services.settings.teams_enabled:
+        return "Teams is not configured (TEAMS_APP_ID)"
+    return str(services.teams_roster.sync())
+
+
 JOBS: dict[str, Job] = {
     "outbox": Job("outbox", "Send queued Slack messages, retrying errors and rate limits with backoff", _outbox,
                   seconds=30),
@@ -92,6 +98,9 @@ JOBS: dict[str, Job] = {
                              "after POLICYBOT_HANDOFF_REMIND_HOURS working hours", _handoff_reminders, seconds=600),
     "saved-answer-reviews": Job("saved-answer-reviews", "Flag to Comms saved answers whose source paragraphs "
                                 "changed", _saved_answer_reviews, seconds=3600),
+    "teams-roster": Job("teams-roster", "Match the members of the teams the bot is in to the staff directory and "
+                        "open a personal chat with each, so Teams users the bot has not met can be reached",
+                        _teams_roster, cron={"hour": 6, "minute": 45}),
     "retention": Job("retention", "Anonymise closed reports past POLICYBOT_REPORT_RETENTION_DAYS", _retention,
                      cron={"hour": 2, "minute": 30}),
 }

@@ -88,6 +88,12 @@ class Services:
         return list(ids.values())
 
     @cached_property
+    def teams_roster(self):
+        from handlers.teams.roster import TeamsRoster
+
+        return TeamsRoster(self)
+
+    @cached_property
     def accounts(self):
         from bot.accounts import AccountDesk
 

@@ -439,3 +439,33 @@ def test_a_mention_later_in_the_thread_is_a_follow_up_with_the_threads_question(
     questions = sorted(teams_bot.rows(Question), key=lambda q: q.id)
     assert [q.surface for q in questions] == ["mention", "thread"]
     assert questions[1].context == "Can my team open a new Instagram account?"
+
+
+def test_the_roster_job_opens_chats_with_staff_the_bot_has_not_met(teams_bot, connector):
+    from bot.scheduler import run_job
+    from tests.support.bot_connector import APP_ID as BOT
+
+    teams_bot.post({"type": "conversationUpdate", "id": "cu-team", "serviceUrl": connector.service_url,
+                    "channelId": "msteams", "from": {"id": "29:someone"}, "recipient": {"id": "28:" + BOT},
+                    "membersAdded": [{"id": "28:" + BOT}],
+                    "conversation": {"id": "19:team@thread.tacv2", "conversationType": "channel",
+                                     "tenantId": "tenant-1"}})
+    connector.wait_for(lambda c: c.method == "POST" and c.conversation == "19:team@thread.tacv2")  # welcome
+    connector.add_member("29:mgr", "mgr@notts.gov.uk", "Morgan Manager")
+    connector.add_member("29:alex", "alex@notts.gov.uk", "Alex Colleague")
+    connector.add_member("29:visitor", "visitor@elsewhere.example", "A Visitor")  # not in the directory
+    connector.blocked.add("29:alex")
+    summary = run_job(teams_bot.services, "teams-roster")
+    assert "4 team member(s) read, 3 matched" in summary and "2 personal chat(s) created, 1 not reachable" in summary
+    teams = {i.user_id: i for i in teams_bot.rows(Identity) if i.platform == "teams"}
+    assert set(teams) == {"29:sam", "29:mgr", "29:alex"}
+    assert "a:chat-29:mgr" in teams["29:mgr"].conversation and teams["29:alex"].conversation is None
+    # Sent to the manager's new chat, found through the identity table.
+    from bot.identities import reach
+    from sqlmodel import Session
+
+    with Session(teams_bot.services.engine) as session:
+        found = reach(session, [teams["29:mgr"].staff_id], ("teams",))
+    assert found == {teams["29:mgr"].staff_id: ("teams", "a:chat-29:mgr")}
+    again = run_job(teams_bot.services, "teams-roster")
+    assert "0 personal chat(s) created, 1 not reachable" in again  # the chats are kept; Alex is tried again

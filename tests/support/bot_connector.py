@@ -65,6 +65,7 @@ class FakeConnector(LoopbackServer):
     def __init__(self):
         self.calls: list[ConnectorCall] = []
         self.members: dict[str, dict] = {}  # Teams user id → roster entry
+        self.blocked: set[str] = set()  # members for whom the app is not installed (a chat cannot be created)
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
         self._failures: list[tuple[str, int, dict]] = []  # (method, status, headers), used in order
@@ -144,6 +145,16 @@ class FakeConnector(LoopbackServer):
         if failure is not None:
             self._send(request, failure[1], {"error": {"code": "Throttled" if failure[1] == 429 else
                                                        "MessageWritesBlocked", "message": "stand-in"}}, failure[2])
+            return
+        if path.endswith("/pagedmembers"):
+            self._send(request, 200, {"members": list(self.members.values())})
+            return
+        if method == "POST" and path.endswith("/v3/conversations"):
+            member = ((body.get("members") or [{}])[0]).get("id", "")
+            if member in self.blocked:
+                self._send(request, 403, {"error": {"code": "Forbidden", "message": "app not installed"}})
+            else:
+                self._send(request, 201, {"id": f"a:chat-{member}"})
             return
         if "/members/" in path:
             member = self.members.get(unquote(path.rsplit("/", 1)[-1]))
