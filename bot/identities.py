@@ -72,6 +72,21 @@ def _address(row: Identity) -> str | None:
         return None
 
 
+def mark_unreachable(session: Session, platform: str, address: str, at: datetime) -> bool:
+    """Flag the identity a direct message to `address` was for as unreachable on `platform`, in the caller's
+    transaction. True the first time (the admins are told once), False when already flagged or unknown."""
+    query = select(Identity).where(Identity.platform == platform).where(Identity.unreachable_at.is_(None))
+    if platform == TEAMS:
+        query = query.where(Identity.conversation.contains(json.dumps({"conversation_id": address})[1:-1]))
+    else:
+        query = query.where(Identity.user_id == address)
+    row = session.exec(query).first()
+    if row is None:
+        return False
+    return bool(session.execute(update(Identity).where(Identity.id == row.id)
+                                .where(Identity.unreachable_at.is_(None)).values(unreachable_at=at)).rowcount)
+
+
 def is_teams_user(user_id: str) -> bool:
     """A Teams user id ("29:…"), as activities name the sender; Slack's are "U…" or "W…"."""
     return (user_id or "").startswith("29:")
@@ -104,7 +119,7 @@ def reach(session: Session, staff_ids, preference: tuple[str, ...] = (SLACK, TEA
     if not wanted:
         return {}
     rows = session.exec(select(Identity).where(Identity.staff_id.in_(wanted))
-                        .where(Identity.user_id.is_not(None))).all()
+                        .where(Identity.user_id.is_not(None)).where(Identity.unreachable_at.is_(None))).all()
     found: dict[int, tuple[str, str]] = {}
     rank = {platform: n for n, platform in enumerate(preference)}
     for row in sorted(rows, key=lambda r: rank.get(r.platform, len(rank))):
@@ -130,6 +145,7 @@ def record(session: Session, staff_id: int, user_id: str | None, at: datetime, p
     values = {"user_id": user_id, "checked_at": at}
     if conversation is not None:
         values["conversation"] = conversation
+        values["unreachable_at"] = None  # they have talked to the bot (or it was installed for them) again
     changed = session.execute(update(Identity).where(Identity.staff_id == staff_id)
                               .where(Identity.platform == platform).values(**values)).rowcount
     if changed:

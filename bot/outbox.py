@@ -22,6 +22,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from bot.identities import mark_unreachable
 from storage.models import OutboxMessage, utcnow
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,14 @@ UNCERTAIN = "uncertain: "
 
 
 class DeliveryError(Exception):
-    """A send that failed: `permanent` (never worth trying again) or not; `uncertain` when it may have arrived."""
+    """A send that failed: `permanent` (never worth trying again) or not; `uncertain` when it may have arrived;
+    `unreachable` when the platform says this person cannot be reached at all (they blocked the bot, or the app
+    is not installed for them)."""
 
-    def __init__(self, error: str, *, permanent: bool = False, uncertain: bool = False):
+    def __init__(self, error: str, *, permanent: bool = False, uncertain: bool = False, unreachable: bool = False):
         super().__init__(error)
         self.error, self.permanent, self.uncertain = error, permanent, uncertain
+        self.unreachable = unreachable
 
 
 class Sender(Protocol):
@@ -149,7 +153,7 @@ class Outbox:
             channel, ts = sender.send(message)
         except DeliveryError as error:
             self._record_failure(message, (UNCERTAIN if error.uncertain else "") + error.error[:300],
-                                 permanent=error.permanent, report=report)
+                                 permanent=error.permanent, report=report, unreachable=error.unreachable)
             return
         table = OutboxMessage.__table__
         # One statement, committed on its own (no BEGIN/COMMIT round trips): recorded the moment Slack has it.
@@ -159,7 +163,8 @@ class Outbox:
         message.status, message.sent_channel, message.sent_ts = "sent", channel, ts
         report.sent += 1
 
-    def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport) -> None:
+    def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport,
+                        unreachable: bool = False) -> None:
         attempts = message.attempts
         if (message.last_error or "").startswith(UNCERTAIN) and not error.startswith(UNCERTAIN):
             error = UNCERTAIN + error  # an earlier attempt may still have arrived: keep checking before resending
@@ -170,10 +175,19 @@ class Outbox:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(
                 status="failed" if failed else "pending", last_error=error[:500],
                 next_attempt_at=self.clock() + delay))
-            if failed and message.purpose != "admin-alert" and self.alert_targets is not None:
+            # Someone the platform cannot reach is flagged once (and not sent to there again until they next talk
+            # to the bot); a message to them that fails later raises no new alert.
+            newly = unreachable and mark_unreachable(session, message.platform or "slack", message.channel,
+                                                     self.clock())
+            alert = failed and message.purpose != "admin-alert" and self.alert_targets is not None and \
+                (newly or not unreachable)
+            if alert:
+                reason = " (this person cannot be reached there: the app is not installed for them, or they " \
+                    "blocked it; they are flagged and not sent to there again until they next use the bot)" \
+                    if newly else ""
                 text = (f":warning: A message could not be delivered after {attempts} attempt(s) and needs "
                         f"attention: outbox #{message.id} ({message.purpose or 'message'}) to {message.channel}: "
-                        f"{error[:200]}. It is kept; `policybot outbox --failed` lists such messages.")
+                        f"{error[:200]}{reason}. It is kept; `policybot outbox --failed` lists such messages.")
                 for target in self.alert_targets(session):
                     if target != message.channel:
                         alerts.append(enqueue(session, channel=target, text=text, purpose="admin-alert", at=self.clock(),

@@ -183,8 +183,17 @@ class TeamsSurface:
         conversation = activity.get("conversation") or {}
         if not user or (conversation.get("conversationType") or "personal") != "personal":
             return
+        reference = json.dumps({"conversation_id": conversation["id"], "service_url": activity.get("serviceUrl"),
+                                "user_id": user, "aad_object_id": (activity.get("from") or {}).get("aadObjectId")})
         with Session(self.services.engine) as session:
-            if identities.person(session, user, PLATFORM) is not None:
+            known = identities.person(session, user, PLATFORM)
+            if known is not None:
+                row = identities.of(session, known.id, PLATFORM)
+                if row is not None and (row.unreachable_at is not None or not row.conversation):
+                    # Back in their personal chat (or it was opened for the first time): reachable again.
+                    identities.record(session, known.id, user, self.services.clock(), PLATFORM,
+                                      conversation=reference)
+                    session.commit()
                 return
         asked = self._unknown.get(user)
         if asked is not None and time.monotonic() - asked < UNKNOWN_FOR:
@@ -193,8 +202,6 @@ class TeamsSurface:
         if not email:
             self._unknown[user] = time.monotonic()
             return
-        reference = json.dumps({"conversation_id": conversation["id"], "service_url": activity.get("serviceUrl"),
-                                "user_id": user, "aad_object_id": (activity.get("from") or {}).get("aadObjectId")})
         with Session(self.services.engine) as session:
             person = by_email(session, email)
             if person is None:

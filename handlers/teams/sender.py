@@ -123,7 +123,8 @@ class TeamsSender:
                     continue
                 raise DeliveryError(f"Bot Connector answered {response.status_code}")
             detail = _error_code(response)
-            raise DeliveryError(f"Bot Connector answered {response.status_code} {detail}".strip(), permanent=True)
+            raise DeliveryError(f"Bot Connector answered {response.status_code} {detail}".strip(), permanent=True,
+                                unreachable=response.status_code == 403)
         raise DeliveryError(f"Bot Connector answered {response.status_code} after Retry-After")
 
 

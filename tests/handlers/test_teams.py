@@ -67,7 +67,8 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
 
     settings = load_settings(database_url=database_url, embeddings="none", slack_bot_token="xoxb-test-token",
                              slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
-                             comms_channel=comms_channel, teams_app_id=APP_ID, teams_app_password="app-password",
+                             comms_channel=comms_channel, admin_channel="CADMIN", teams_app_id=APP_ID,
+                             teams_app_password="app-password",
                              teams_keys_url=connector.keys_url, teams_token_url=connector.token_url)
     services = Services(settings)
     prepare(services)
@@ -226,6 +227,31 @@ def test_throttling_is_retried_and_a_blocked_user_is_failed_for_good(teams_bot, 
         time.sleep(0.01)
     failed = [r for r in teams_bot.rows(OutboxMessage) if r.status == "failed"]
     assert len(failed) == 1 and "403" in failed[0].last_error and failed[0].attempts == 1
+    (sam,) = [i for i in teams_bot.rows(Identity) if i.platform == "teams"]
+    assert sam.unreachable_at is not None  # flagged: nudges no longer go to this chat
+    alerts = [r for r in teams_bot.rows(OutboxMessage) if r.purpose == "admin-alert"]
+    assert len(alerts) >= 1 and all("cannot be reached there" in r.text for r in alerts)
+    connector.fail("POST", 403)
+    from sqlmodel import Session
+
+    from bot.messages import Message
+
+    services = teams_bot.services
+    with Session(services.engine) as session:  # a message the bot starts (a reminder), to the flagged person
+        proactive = services.cases.enqueue(session, channel="29:sam", content=Message(summary="A reminder"),
+                                           purpose="reminder").id
+        session.commit()
+    services.outbox.deliver([proactive])
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and sum(r.status == "failed" for r in teams_bot.rows(OutboxMessage)) < 2:
+        time.sleep(0.01)
+    assert sum(r.status == "failed" for r in teams_bot.rows(OutboxMessage)) == 2
+    assert [r for r in teams_bot.rows(OutboxMessage) if r.purpose == "admin-alert"] == alerts  # flagged once
+    teams_bot.post(install(service_url=connector.service_url))  # they open the bot again: reachable once more
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and [i for i in teams_bot.rows(Identity) if i.platform == "teams"][0].unreachable_at:
+        time.sleep(0.01)
+    assert [i for i in teams_bot.rows(Identity) if i.platform == "teams"][0].unreachable_at is None
 
 
 def test_the_teams_endpoint_is_off_without_an_app_id(slack_bot):
