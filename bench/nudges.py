@@ -80,9 +80,17 @@ def prepare(url: str, staff: int, fake) -> object:
         lines += [f"s{n}@bench.gov.uk,Staff {n},D{n % 10},S{n % 50},ceo@bench.gov.uk," for n in range(staff - 1)]
         (Path(folder) / "staff.csv").write_text("\n".join(lines) + "\n")
         import_staff(engine, Path(folder) / "staff.csv")
-    with Session(engine) as session:
-        session.execute(update(StaffMember).values(slack_user_id="U" + StaffMember.id.cast(sqlalchemy.String),
-                                                   slack_checked_at=WORKING_MOMENT))
+    with Session(engine) as session:  # everyone already known on Slack (ids as a directory lookup keeps them)
+        try:
+            from storage.models import Identity
+
+            session.execute(sqlalchemy.insert(Identity).from_select(
+                ["staff_id", "platform", "user_id", "checked_at"],
+                sqlalchemy.select(StaffMember.id, sqlalchemy.literal("slack"),
+                                  "U" + StaffMember.id.cast(sqlalchemy.String), sqlalchemy.literal(WORKING_MOMENT))))
+        except ImportError:  # the code before the identity table, measured side by side
+            session.execute(update(StaffMember).values(slack_user_id="U" + StaffMember.id.cast(sqlalchemy.String),
+                                                       slack_checked_at=WORKING_MOMENT))
         session.commit()
     settings = load_settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=fake.base_url,
                              embeddings="none", comms_channel="CCOMMS")

@@ -61,15 +61,17 @@ def known(platform: str | None = SLACK):
     return StaffMember.id.in_(query)
 
 
+def _conversation_id(conversation: str | None) -> str | None:
+    try:
+        return (json.loads(conversation or "{}") or {}).get("conversation_id")
+    except (ValueError, AttributeError):
+        return None
+
+
 def _address(row: Identity) -> str | None:
     """Where a direct message to this identity goes: a Slack user id (the sender opens the DM), or the Teams
     personal chat recorded when they first talked to the bot or it was installed for them."""
-    if row.platform != TEAMS:
-        return row.user_id
-    try:
-        return (json.loads(row.conversation or "{}") or {}).get("conversation_id")
-    except ValueError:
-        return None
+    return row.user_id if row.platform != TEAMS else _conversation_id(row.conversation)
 
 
 def mark_unreachable(session: Session, platform: str, address: str, at: datetime) -> bool:
@@ -118,14 +120,17 @@ def reach(session: Session, staff_ids, preference: tuple[str, ...] = (SLACK, TEA
     wanted = list(staff_ids)
     if not wanted:
         return {}
-    rows = session.exec(select(Identity).where(Identity.staff_id.in_(wanted))
+    rank = {platform: n for n, platform in enumerate(preference)}
+    rows = session.exec(select(Identity.staff_id, Identity.platform, Identity.user_id, Identity.conversation)
+                        .where(Identity.staff_id.in_(wanted)).where(Identity.platform.in_(list(rank)))
                         .where(Identity.user_id.is_not(None)).where(Identity.unreachable_at.is_(None))).all()
     found: dict[int, tuple[str, str]] = {}
-    rank = {platform: n for n, platform in enumerate(preference)}
-    for row in sorted(rows, key=lambda r: rank.get(r.platform, len(rank))):
-        address = _address(row)
-        if address and row.staff_id not in found and row.platform in rank:
-            found[row.staff_id] = (row.platform, address)
+    for staff_id, platform, user, conversation in sorted(rows, key=lambda r: rank[r[1]]):
+        if staff_id in found:
+            continue
+        address = user if platform != TEAMS else _conversation_id(conversation)
+        if address:
+            found[staff_id] = (platform, address)
     return found
 
 
