@@ -36,6 +36,23 @@ class Desk:
             message["platform"] = identities.TEAMS  # a team channel set as, say, the Comms channel
         return enqueue(session, at=self.clock(), **message)
 
+    def redraw(self, session, row, message, purpose: str) -> int | None:
+        """Bring one posted copy of a message up to date: a sent one by an update on its platform (the outbox id
+        returned), a still-queued one in place, so it goes out current."""
+        from sqlalchemy import update
+
+        from storage.models import OutboxMessage
+
+        if row.status == "sent" and row.sent_ts:
+            return self.enqueue(session, method="update", platform=row.platform,
+                                channel=row.sent_channel or row.channel, ts=row.sent_ts, content=message,
+                                purpose=purpose, ref_type=row.ref_type, ref_id=row.ref_id).id
+        if row.status == "pending":
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
+                            .where(OutboxMessage.status == "pending")
+                            .values(text=message.summary, blocks=None, content=message.to_json()))
+        return None
+
     def directorates(self) -> list[str]:
         """The directorates of the staff directory (for a form's choices)."""
         from sqlmodel import Session

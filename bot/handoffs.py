@@ -255,15 +255,9 @@ class HandoffDesk(Desk):
                             .where(OutboxMessage.ref_id == handoff.id)
                             .where(OutboxMessage.purpose == "handoff")).all()
         for row in rows:
-            if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", platform=row.platform,
-                                        channel=row.sent_channel or row.channel,
-                                        ts=row.sent_ts, content=message, purpose="handoff-update",
-                                        ref_type="handoff", ref_id=handoff.id).id)
-            elif row.status == "pending":
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                .where(OutboxMessage.status == "pending")
-                                .values(text=message.summary, blocks=None, content=message.to_json()))
+            queued = self.redraw(session, row, message, "handoff-update")
+            if queued is not None:
+                ids.append(queued)
         return ids
 
     # ------------------------------------------------------------------------------------ reminders

@@ -227,33 +227,17 @@ def slack_settings(database_url, fake_slack, tmp_path):
 
 @pytest.fixture
 def slack_bot(slack_settings, fake_slack):
-    import socket
-    import threading
-    import time
-
-    import uvicorn
-
     from bot.server import create_web_app, prepare
     from bot.services import Services
     from handlers.slack.app import create_app
+    from tests.support.serving import ServedApp
 
     services = Services(slack_settings)
     prepare(services)
-    web_app = create_web_app(services, create_app(services))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+    served = ServedApp(create_web_app(services, create_app(services)))
     fake_slack.clear()
-    bot = SlackBot(services, fake_slack, f"http://127.0.0.1:{port}")
+    bot = SlackBot(services, fake_slack, served.url)
     yield bot
     bot.http.close()
-    server.should_exit = True
-    thread.join(timeout=5)
+    served.stop()
     services.engine.dispose()

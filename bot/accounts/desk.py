@@ -131,15 +131,9 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
                 message = self._request_message(session, request)
             else:
                 message = say.director_message(request, zone=self.zone)
-            if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", platform=row.platform,
-                                        channel=row.sent_channel or row.channel,
-                                        ts=row.sent_ts, content=message, purpose="account-update",
-                                        ref_type="account_request", ref_id=request.id).id)
-            elif row.status == "pending":
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                .where(OutboxMessage.status == "pending")
-                                .values(text=message.summary, blocks=None, content=message.to_json()))
+            queued = self.redraw(session, row, message, "account-update")
+            if queued is not None:
+                ids.append(queued)
         return ids
 
     def _tell_requester(self, session: Session, request: AccountRequest, message: say.Message) -> int:

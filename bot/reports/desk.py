@@ -116,7 +116,7 @@ class CaseDesk(CaseJobs, Desk):
                              ref_type="report", ref_id=report.id).id]
 
     def _refresh_case_messages(self, session: Session, report: Report) -> list[int]:
-        """Bring every copy of the case message up to date: sent ones by chat.update, queued ones in place."""
+        """Bring every copy of the case message up to date (`Desk.redraw`)."""
         ids: list[int] = []
         rows = session.exec(select(OutboxMessage).where(OutboxMessage.ref_type == "report")
                             .where(OutboxMessage.ref_id == report.id)
@@ -124,15 +124,9 @@ class CaseDesk(CaseJobs, Desk):
         for row in rows:
             private = row.purpose == "report-case:dm" or not report.confidential
             message = self.case_message(session, report, private=private)
-            if row.status == "sent" and row.sent_ts:
-                ids.append(self.enqueue(session, method="update", platform=row.platform,
-                                        channel=row.sent_channel or row.channel,
-                                        ts=row.sent_ts, content=message, purpose="report-case-update",
-                                        ref_type="report", ref_id=report.id).id)
-            elif row.status == "pending":  # not sent yet: it goes out up to date
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id)
-                                .where(OutboxMessage.status == "pending")
-                                .values(text=message.summary, blocks=None, content=message.to_json()))
+            queued = self.redraw(session, row, message, "report-case-update")
+            if queued is not None:
+                ids.append(queued)
         return ids
 
     def ack_hours(self, report: Report) -> float:

@@ -299,16 +299,12 @@ class TeamsSurface:
         else:
             root, thread = conversation, ""
         if isinstance(reply, dict):  # a form card: sent as it is, not through the neutral renderer
-            reply = Message(summary="Report a concern", blocks=(Paragraph(text("")),)), reply
+            body = {"text": "Report a concern", "blocks": [reply], "purpose": "teams-form"}
+        else:
+            body = {"content": reply, "purpose": "teams-command"}
         with Session(self.services.engine) as session:
-            if isinstance(reply, tuple):
-                message_id = self.services.questions.enqueue(
-                    session, channel=root, thread_ts=thread or None, text=reply[0].summary,
-                    blocks=[reply[1]], purpose="teams-form", platform=PLATFORM).id
-            else:
-                message_id = self.services.questions.enqueue(
-                    session, channel=root, thread_ts=thread or None, content=reply, purpose="teams-command",
-                    platform=PLATFORM).id
+            message_id = self.services.questions.enqueue(session, channel=root, thread_ts=thread or None,
+                                                         platform=PLATFORM, **body).id
             session.commit()
         self.services.outbox.deliver([message_id])
 

@@ -5,8 +5,6 @@ serviceUrl, and the rows the bot stores. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 
 import httpx
@@ -56,13 +54,12 @@ def teams_bot(database_url, connector, fake_slack, tmp_path):
 
 
 def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS"):
-    import uvicorn
-
     from bot.server import create_web_app, prepare
     from bot.services import Services
     from bot.settings import load_settings
     from bot.staff import import_staff
     from handlers.slack.app import create_app
+    from tests.support.serving import ServedApp
     from tests.support.slack_requests import SIGNING_SECRET
 
     settings = load_settings(database_url=database_url, embeddings="none", slack_bot_token="xoxb-test-token",
@@ -74,23 +71,12 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     prepare(services)
     assert import_staff(services.engine, staff_csv(tmp_path / "staff.csv")).applied
     connector.add_member("29:sam", "sam@notts.gov.uk", "Sam Staff")
-    web_app = create_web_app(services, create_app(services))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(web_app, host="127.0.0.1", port=port, log_level="warning",
-                                           access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    bot = TeamsBot(services, connector, f"http://127.0.0.1:{port}")
+    served = ServedApp(create_web_app(services, create_app(services)))
+    bot = TeamsBot(services, connector, served.url)
 
     def close():
         bot.http.close()
-        server.should_exit = True
-        thread.join(timeout=5)
+        served.stop()
         services.engine.dispose()
 
     bot.close = close
