@@ -27,6 +27,15 @@ REACTIVATE = "account_reactivate"
 REQUEST_ACTIONS = (RECOMMEND, MORE_INFO, DECLINE, APPROVE, REJECT, ANSWER)
 REGISTER_ACTIONS = (ADD_DETAILS, EDIT, SUSPEND, CLOSE, REACTIVATE)
 SHOWN = 2000  # the longest reason shown inside a message
+# The forms that ask for a reason or a question: action → (title, what the box asks for, the submit button)
+REASONS = {
+    MORE_INFO: ("Ask for more information", "What do you need to know?", "Ask"),
+    DECLINE: ("Decline the request", "Reason (the requester is told it)", "Decline"),
+    REJECT: ("Reject the request", "Reason (the requester is told it)", "Reject"),
+    SUSPEND: ("Suspend the account", "Reason (kept in the register)", "Suspend"),
+    CLOSE: ("Close the account", "Reason (kept in the register)", "Close"),
+    REACTIVATE: ("Reactivate the account", "Reason (kept in the register)", "Reactivate"),
+}
 
 
 def versioned(request: AccountRequest) -> str:
@@ -91,8 +100,9 @@ def request_message(request: AccountRequest, events: list[tuple], account: Regis
     return Message(summary=request_summary(request), blocks=tuple(blocks))
 
 
-def director_message(request: AccountRequest, zone: ZoneInfo = DISPLAY_ZONE) -> Message:
-    """The message in the thread asking the director to decide; after the decision it shows the outcome."""
+def director_message(request: AccountRequest, zone: ZoneInfo = DISPLAY_ZONE, deciders: tuple[str, ...] = ()) -> Message:
+    """The message in the thread asking the director to decide; after the decision it shows the outcome.
+    `deciders`: who may decide (the director and any deputies), the only people the buttons are for."""
     body = text(Mention(request.director_user_id or ""), ": Communications and Marketing (",
                 Mention(request.recommended_by or ""), ") recommend ", Strong(request.reference), ", a new ",
                 Strong(request.platform), " account ", Strong(request.handle), f" for {request.service}, for your "
@@ -101,7 +111,8 @@ def director_message(request: AccountRequest, zone: ZoneInfo = DISPLAY_ZONE) -> 
     if request.status == "director_review":
         value = versioned(request)
         decision = Actions(group=f"decide_{request.id}", actions=(
-            Action(APPROVE, "Approve", value, primary=True), Action(REJECT, "Reject", value, danger=True)))
+            Action(APPROVE, "Approve", value, primary=True), Action(REJECT, "Reject", value, danger=True)),
+            only_for=tuple(sorted(deciders)))
     else:
         outcome: list[Inline] = [Strong("Decision:"), f" {STATUS_LABELS[request.status]}"]
         if request.decided_by:

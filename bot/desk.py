@@ -73,3 +73,9 @@ class Desk:
     def identify(self, user_id: str) -> staff.StaffMember | None:
         """The Slack user's directory entry, matched by email the first time (so their team roles count)."""
         return self.directory.person(user_id) if user_id else None
+
+    @staticmethod
+    def _person_name(session, user_id: str | None) -> str:
+        """A person as the bot writes them into a record or a reply: their directory name ("someone" if unknown)."""
+        person = staff.by_user_id(session, user_id) if user_id else None
+        return person.name if person is not None else "someone outside the staff directory"

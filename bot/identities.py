@@ -34,6 +34,12 @@ def user_id(session: Session, staff_id: int, platform: str = SLACK) -> str | Non
     return found.user_id if found is not None else None
 
 
+def all_user_ids(session: Session, staff_id: int) -> set[str]:
+    """The person's ids on every platform that knows them."""
+    return {user for user in session.exec(select(Identity.user_id).where(Identity.staff_id == staff_id)
+                                          .where(Identity.user_id.is_not(None))).all()}
+
+
 def user_ids(session: Session, staff_ids, platform: str = SLACK) -> dict[int, str]:
     """Staff id → id on `platform`, for those of `staff_ids` the platform knows."""
     wanted = list(staff_ids)

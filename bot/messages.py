@@ -147,6 +147,9 @@ class Action:
 class Actions:
     actions: tuple[Action, ...]
     group: str | None = None  # names this row of buttons (Slack's block id)
+    # The people (their ids on any platform) the buttons are for, where a platform can show them to those
+    # people only (Teams: a card refreshed for them); the workflow checks who pressed on every press regardless.
+    only_for: tuple[str, ...] = ()
 
 
 Block = Union[Paragraph, Bullets, Context, Quote, Fields, Divider, Actions]
@@ -165,6 +168,30 @@ class Message:
     def from_json(cls, raw: str) -> "Message":
         data = json.loads(raw)
         return cls(summary=str(data["summary"]), blocks=tuple(_block_from(b) for b in data.get("blocks", [])))
+
+
+def mentioned(message: Message) -> set[str]:
+    """The ids of everyone the message mentions."""
+    found: set[str] = set()
+
+    def scan(parts) -> None:
+        for part in parts or ():
+            if isinstance(part, Mention):
+                found.add(part.user_id)
+
+    for block in message.blocks:
+        if isinstance(block, (Paragraph, Context)):
+            scan(block.text)
+        elif isinstance(block, Bullets):
+            scan(block.title)
+            for item in block.items:
+                scan(item)
+        elif isinstance(block, Quote):
+            scan(block.heading)
+        elif isinstance(block, Fields):
+            for _, value in block.rows:
+                scan(value)
+    return found
 
 
 # ------------------------------------------------------------------------------------------ JSON
@@ -226,7 +253,7 @@ def _block_json(block: Block) -> dict:
     return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary,
                          "danger": a.danger, "confirm": vars(a.confirm) if a.confirm else None}
                         for a in block.actions],
-            "group": block.group}
+            "group": block.group, **({"only_for": list(block.only_for)} if block.only_for else {})}
 
 
 def _block_from(raw: dict) -> Block:
@@ -248,4 +275,5 @@ def _block_from(raw: dict) -> Block:
     return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
                                 url=a.get("url"), primary=bool(a.get("primary")), danger=bool(a.get("danger")),
                                 confirm=Confirm(**a["confirm"]) if a.get("confirm") else None)
-                         for a in raw["actions"]), raw.get("group"))
+                         for a in raw["actions"]), raw.get("group"),
+                   tuple(str(u) for u in raw.get("only_for") or ()))

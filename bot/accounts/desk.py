@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot import staff
+from bot import identities, staff
 from bot.desk import Desk
 from bot import account_messages as say
 from bot.account_terms import FINAL, STATUS_LABELS
@@ -65,25 +65,49 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
         with Session(self.engine, expire_on_commit=False) as session:
             return list(lookup(session, query)), self.is_comms(session, user_id)
 
+    def people_by_email(self, emails: str) -> tuple[list[str], str | None]:
+        """The people named by email (comma, semicolon or space separated) as the ids the bot reaches them by,
+        for forms where they are typed rather than picked; or an error naming who cannot be used."""
+        wanted = [e.strip().lower() for e in emails.replace(";", ",").replace(" ", ",").split(",") if e.strip()]
+        if len(wanted) > 10:
+            return [], "Name up to 10 people."
+        found: list[str] = []
+        missing: list[str] = []
+        with Session(self.engine) as session:
+            for email in dict.fromkeys(wanted):
+                person = staff.by_email(session, email)
+                user_id = None
+                if person is not None and person.active:
+                    user_id = identities.preferred_user_id(session, person.id, self.settings.platforms)
+                if user_id is None:
+                    missing.append(email[:80])
+                else:
+                    found.append(user_id)
+        if missing:
+            return found, (f"{', '.join(missing)}: not found in the staff directory, or not yet on Slack or Teams "
+                           "with the bot. Use their council email address.")
+        return found, None
+
     def is_comms(self, session: Session, user_id: str) -> bool:
         return "comms" in staff.roles_of_user(session, user_id)
 
     def deciders(self, session: Session, request: AccountRequest) -> set[str]:
-        """Slack ids of those who may decide: the directorate's Corporate Director (now, and the one asked)
-        and any deputies named in the settings."""
+        """The ids (on every platform the bot knows them on) of those who may decide: the directorate's
+        Corporate Director (now, and the one asked) and any deputies named in the settings."""
         allowed = {request.director_user_id} if request.director_user_id else set()
-        director = staff.director_of(session, request.directorate)
-        if director is not None:
-            user_id = self.directory.user_id(director, session)
-            if user_id:
-                allowed.add(user_id)
-        for email in self.settings.deputies.get(request.directorate.strip().lower(), set()):
-            person = staff.by_email(session, email)
+        people = [staff.director_of(session, request.directorate)]
+        people += [staff.by_email(session, email)
+                   for email in self.settings.deputies.get(request.directorate.strip().lower(), set())]
+        for person in people:
             if person is not None and person.active:
-                user_id = self.directory.user_id(person, session)
-                if user_id:
-                    allowed.add(user_id)
+                self.directory.user_id(person, session)  # looked up on Slack once, by email
+                allowed |= identities.all_user_ids(session, person.id)
         return allowed
+
+    def _director_id(self, session: Session, director) -> str | None:
+        """Where the director is asked: their id on the first platform of the preference that can reach them."""
+        slack_id = self.directory.user_id(director, session)
+        return identities.preferred_user_id(session, director.id, self.settings.platforms) or slack_id
 
     # -------------------------------------------------------------------------------------- messages
 
@@ -130,7 +154,7 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
             if row.purpose == "account-request":
                 message = self._request_message(session, request)
             else:
-                message = say.director_message(request, zone=self.zone)
+                message = say.director_message(request, zone=self.zone, deciders=tuple(self.deciders(session, request)))
             queued = self.redraw(session, row, message, "account-update")
             if queued is not None:
                 ids.append(queued)
@@ -197,7 +221,7 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
         if request is None:
             raise AccountError("That request is no longer on record.")
         if request.status in FINAL:
-            who = f" by <@{request.decided_by}>" if request.decided_by else ""
+            who = f" by {self._name(session, request.decided_by)}" if request.decided_by else ""
             raise AccountError(f"{request.reference} was already {STATUS_LABELS[request.status].lower()}{who}; "
                                "a decision is final and nothing has changed.")
         if version is not None and version != request.version:
@@ -236,25 +260,25 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
                 raise AccountError(f"{request.reference} is {STATUS_LABELS[request.status].lower()}; "
                                    "it can be recommended only while Comms are reviewing it.")
             director = staff.director_of(session, request.directorate)
-            director_id = self.directory.user_id(director, session) if director is not None else None
+            director_id = self._director_id(session, director) if director is not None else None
             if director_id is None:
                 raise AccountError(f"No Corporate Director for {request.directorate} is in the staff directory "
-                                   "(or they are not on Slack), so nobody can decide this yet. Ask HR to update "
-                                   "the directory; nothing has changed.")
+                                   "(or the bot cannot reach them on Slack or Teams), so nobody can decide this yet. "
+                                   "Ask HR to update the directory; nothing has changed.")
             self._claim(session, request, {"comms_review"}, status="director_review", recommended_by=user_id,
                         director_user_id=director_id)
             self._schedule(request, now)
             session.add(request)
-            self._event(session, request, user_id, "recommended to director", f"<@{director_id}>")
+            self._event(session, request, user_id, "recommended to director", director.name)
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, say.director_message(request, zone=self.zone),
-                                       purpose="account-director"))
+            ids.append(self._in_thread(session, request, say.director_message(
+                request, zone=self.zone, deciders=tuple(self.deciders(session, request))), purpose="account-director"))
             ids.append(self._tell_requester(session, request, say.note(
                 "Communications and Marketing have recommended ", say.Strong(request.reference), " to the Corporate "
                 f"Director for {request.directorate}, who will decide it.")))
             session.commit()
-        return Outcome(f"{request.reference} is recommended to <@{director_id}>.", ids, True)
+        return Outcome(f"{request.reference} is recommended to {director.name}.", ids, True)
 
     def ask_for_information(self, request_id: int, version: int | None, user_id: str, question: str) -> Outcome:
 
@@ -277,8 +301,9 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
             ids.append(self._in_thread(session, request, say.question(request, user_id, question, answerable=False)))
             ids.append(self._tell_requester(session, request, say.question(request, user_id, question,
                                                                            answerable=True)))
+            asked = self._name(session, request.requester_user_id)
             session.commit()
-        return Outcome(f"Your question has been sent to <@{request.requester_user_id}>.", ids, True)
+        return Outcome(f"Your question has been sent to {asked}.", ids, True)
 
     def answer(self, request_id: int, user_id: str, text: str, in_thread: bool = False) -> Outcome:
 

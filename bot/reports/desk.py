@@ -257,7 +257,10 @@ class CaseDesk(CaseJobs, Desk):
     def _already(self, report: Report) -> str:
         if report.status == "closed":
             return f"{report.reference} is already closed ({OUTCOMES.get(report.outcome or '', '')})."
-        return f"{report.reference} was already acknowledged by <@{report.acknowledged_by}>."
+        with Session(self.engine) as session:
+            person = staff.by_user_id(session, report.acknowledged_by) if report.acknowledged_by else None
+        who = f" by {person.name}" if person is not None else ""
+        return f"{report.reference} was already acknowledged{who}."
 
     def refer(self, report_id: int, user_id: str, team: str) -> Outcome:
         self.identify(user_id)
@@ -272,7 +275,8 @@ class CaseDesk(CaseJobs, Desk):
             if any(a.kind == "role" and a.target == team for a in assignments(session, report.id)):
                 return Outcome(f"{report.reference} is already with {name}.")
             session.add(ReportAssignment(report_id=report.id, kind="role", target=team,
-                                         reason=f"referred by <@{user_id}>", assigned_at=now))
+                                         reason=f"referred by {self._person_name(session, user_id)}",
+                                         assigned_at=now))
             if report.status in ("open", "submitted"):
                 report.status, report.acknowledged_at, report.acknowledged_by = "acknowledged", now, user_id
                 report.next_reminder_at = None

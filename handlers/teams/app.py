@@ -30,6 +30,7 @@ from bot import identities
 from bot.messages import Context, Message, Paragraph, Strong, text
 from bot.questions import get_question, previous_question, record_vote
 from bot.staff import by_email, by_user_id
+from handlers.teams.render import REFRESH
 from handlers.slack.app import claim_once
 from storage.models import TeamsConversation, utcnow
 
@@ -44,6 +45,10 @@ CASE_VERBS = {"report_acknowledge", "report_refer_hr", "report_refer_legal", "re
               "report_close_open", CLOSE_SUBMIT}
 HANDOFF_VERBS = {"handoff_answer", "handoff_assign", "handoff_not_for_us", "handoff_answer_submit",
                  "handoff_not_for_us_submit"}
+ACCOUNT_VERBS = {"account_recommend", "account_more_info", "account_decline", "account_approve", "account_reject",
+                 "account_answer", "account_add_details", "account_edit", "account_suspend", "account_close",
+                 "account_reactivate", "account_request_submit", "account_reason_submit", "account_answer_submit",
+                 "account_details_submit"}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
@@ -283,11 +288,12 @@ class TeamsSurface:
                     "Type accounts and a handle, web address or name, e.g. accounts @NottsCC.")),))
             found, comms = self.services.accounts.look_up(user, query[:200])
             return account_messages.lookup_message(query, found, comms=comms)
-        if said in {"request account", "request an account"}:
-            return Message(summary="Account requests", blocks=(Paragraph(text(
-                "Account requests aren't available in Teams yet. Please use the bot in Slack, or ask "
-                "Communications and Marketing directly: a new council account needs their authorisation and your "
-                "Corporate Director's approval (para 19).")),))
+        if said in {"request account", "request an account", "new account"}:
+            if not self.settings.comms_channel:
+                return Message(summary="Account requests", blocks=(Paragraph(text(
+                    "Account requests aren't set up yet: the bot has no Communications and Marketing channel. "
+                    "Please contact Communications and Marketing directly.")),))
+            return forms.account_request_card(self.services.accounts.directorates())
         return None
 
     def say(self, activity: dict, reply: Message | dict) -> None:
@@ -299,7 +305,8 @@ class TeamsSurface:
         else:
             root, thread = conversation, ""
         if isinstance(reply, dict):  # a form card: sent as it is, not through the neutral renderer
-            body = {"text": "Report a concern", "blocks": [reply], "purpose": "teams-form"}
+            title = next((b.get("text") for b in reply.get("body", []) if b.get("type") == "TextBlock"), "A form")
+            body = {"text": str(title)[:200], "blocks": [reply], "purpose": "teams-form"}
         else:
             body = {"content": reply, "purpose": "teams-command"}
         with Session(self.services.engine) as session:
@@ -360,7 +367,128 @@ class TeamsSurface:
             return self.report_submitted(activity, data, user)
         if verb in HANDOFF_VERBS:
             return self.handoff_action(verb, value, user, data)
+        if verb in ACCOUNT_VERBS:
+            return self.account_action(activity, verb, value, user, data)
+        if verb == REFRESH:
+            return self.refreshed_card(value, user)
         return _invoke_message("That button is not one this bot knows.")
+
+    def refreshed_card(self, value: str, user: str) -> Response:
+        """A card refreshed for one person: the buttons meant for them shown only when they are among those the
+        message names (the workflow checks again when they press one)."""
+        from handlers.teams.render import card
+
+        row = self.services.outbox.get(int(value)) if value.isdigit() and len(value) < 19 else None
+        if row is None or row.platform != PLATFORM or not row.content:
+            return _invoke_message("That message is no longer on record.")
+        message = Message.from_json(row.content)
+        allowed = any(user in block.only_for for block in message.blocks if getattr(block, "only_for", ()))
+        names = self.services.outbox.senders[PLATFORM].names_for(message)
+        return _invoke_card(card(message, ref=row.id, reveal=allowed, names=names))
+
+    def account_action(self, activity: dict, verb: str, value: str, user: str, data: dict) -> Response:
+        """Account requests and the register: the request form, Comms' review, the director's decision, the
+        requester's answer and register entries; who may do what is checked by the accounts workflow."""
+        from bot import account_messages as say
+        from bot.accounts import AccountError
+        from handlers.teams import forms
+
+        work = self.services.accounts
+        try:
+            if verb == forms.ACCOUNT_SUBMIT:
+                return self.account_requested(activity, data, user)
+            if verb in (say.RECOMMEND, say.APPROVE):
+                request_id, version = _versioned(value)
+                outcome = (work.recommend if verb == say.RECOMMEND else work.approve)(request_id, version, user)
+            elif verb in (say.MORE_INFO, say.DECLINE, say.REJECT):
+                request_id, version = _versioned(value)
+                request = work.for_reason(request_id, version, user, "reject" if verb == say.REJECT else "comms")
+                return _invoke_card(forms.reason_card(verb, value, say.request_summary(request)))
+            elif verb == say.ANSWER:
+                return _invoke_card(forms.account_answer_card(work.awaiting_answer(_number(value), user)))
+            elif verb in (say.ADD_DETAILS, say.EDIT):
+                account = work.account_for_comms(_number(value), user)
+                return _invoke_card(forms.details_card(account, full=verb == say.EDIT))
+            elif verb in (say.SUSPEND, say.CLOSE, say.REACTIVATE):
+                account = work.account_for_comms(_number(value), user)
+                return _invoke_card(forms.reason_card(verb, value, f"{account.platform} account "
+                                                                   f"{account.handle or account.name}"))
+            elif verb == forms.REASON_SUBMIT:
+                action, typed = str(data.get("action") or ""), str(data.get("text") or "").strip()[:3001]
+                if action not in say.REASONS:
+                    return _invoke_message("That form is out of date: press the button on the message again.")
+                if not typed or len(typed) > 3000:
+                    error = "This can't be empty." if not typed else "Please keep this to 3,000 characters."
+                    return _invoke_card(forms.reason_card(action, value, "", error, typed[:3000]))
+                if action in (say.SUSPEND, say.CLOSE, say.REACTIVATE):
+                    status = {say.SUSPEND: "suspended", say.CLOSE: "closed", say.REACTIVATE: "active"}[action]
+                    outcome = work.set_status(_number(value), user, status, typed)
+                else:
+                    request_id, version = _versioned(value)
+                    step = {say.MORE_INFO: work.ask_for_information, say.DECLINE: work.decline,
+                            say.REJECT: work.reject}[action]
+                    outcome = step(request_id, version, user, typed)
+            elif verb == forms.ANSWER_ACCOUNT_SUBMIT:
+                typed = str(data.get("text") or "").strip()
+                if len(typed) > 3000:
+                    request = work.awaiting_answer(_number(value), user)
+                    return _invoke_card(forms.account_answer_card(request, "Please keep this to 3,000 characters.",
+                                                                  typed[:3000]))
+                outcome = work.answer(_number(value), user, typed)
+            else:  # DETAILS_SUBMIT
+                full = str(data.get("full") or "") == "true"
+                values = {k: str(data.get(k) or "")[:1000] for k in ("handle", "url", "service", "staff")}
+                account = work.account_for_comms(_number(value), user)
+                people = None
+                if full and values["staff"].strip():
+                    people, problem = work.people_by_email(values["staff"])
+                    if problem:
+                        return _invoke_card(forms.details_card(account, full=True, values=values, error=problem))
+                try:
+                    outcome = work.update_entry(account.id, user, handle=values["handle"], url=values["url"],
+                                                service=values["service"] if full else None, staff_user_ids=people)
+                except AccountError as error:
+                    return _invoke_card(forms.details_card(account, full=full, values=values, error=str(error)))
+        except (AccountError, ValueError) as error:
+            return _invoke_message(str(error) or "That button is out of date.")
+        self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
+        return _invoke_message(outcome.message)
+
+    def account_requested(self, activity: dict, data: dict, user: str) -> Response:
+        """The account request form: errors under their fields (nothing saved), or the request saved once (a
+        replayed submission is recognised by its activity id) and sent to Comms after the answer."""
+        from bot.accounts import AccountError, RequestInput, validate
+        from handlers.teams import forms
+
+        values = {field: str(data.get(field) or "")[:3100] for field in forms.ACCOUNT_FIELDS}
+        work = self.services.accounts
+        people, problem = work.people_by_email(values["staff"])
+        request_input = RequestInput(
+            platform=values["platform"] or None, handle=values["handle"], service=values["service"],
+            directorate=values["directorate"], purpose=values["purpose"], business_case=values["business_case"],
+            staff_user_ids=people, monitoring_hours=values["monitoring_hours"],
+            training_confirmed=values["training"] == "true")
+        directorates = work.directorates()
+        errors = validate(request_input, directorates or None)
+        if problem:
+            errors["staff"] = problem
+        if errors:
+            return _invoke_card(forms.account_request_card(directorates, values, errors))
+        claim = _claim_key("teams-account", activity["conversation"]["id"], str(activity.get("id") or ""))
+        if activity.get("id") and not claim_once(self.services.engine, claim, "teams:account_request"):
+            return _invoke_message("That request was already received.")
+        try:
+            request, ids = work.submit(request_input, user)
+        except AccountError as error:
+            return _invoke_card(forms.account_request_card(directorates, values, {"platform": str(error)}))
+
+        def deliver() -> None:
+            self.services.outbox.deliver(ids)
+            work.remember_people(request.id)
+
+        self.services.defer(deliver)
+        return _invoke_message(f"Thank you: your request {request.reference} is with Communications and Marketing. "
+                               "I'll tell you here at each step.")
 
     def handoff_action(self, verb: str, value: str, user: str, data: dict) -> Response:
         """The Comms hand-off card's buttons and its answer and "not for us" forms (Comms only, checked by the
@@ -515,6 +643,14 @@ def _claim_key(kind: str, conversation: str, activity_id: str) -> str:
     import hashlib
 
     return f"{kind}:" + hashlib.sha256(f"{conversation}\n{activity_id}".encode("utf-8")).hexdigest()[:40]
+
+
+def _versioned(value: str) -> tuple[int, int | None]:
+    """A request button's value: the request id and the version it was drawn at."""
+    request_id, _, version = value.partition(":")
+    if not version.isdigit() or len(version) > 9:
+        raise ValueError("That button is out of date.")
+    return _number(request_id), int(version)
 
 
 def _number(value: str) -> int:

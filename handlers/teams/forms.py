@@ -87,6 +87,7 @@ def help_message() -> Message:
         Bullets((text(Code("report"), ": report a concern about social media"),
                  text(Code("my training"), ": your social media training and policy acknowledgement"),
                  text(Code("accounts @handle"), ", a web address or a name: is it an authorised council account?"),
+                 text(Code("request account"), ": ask for a new council social media account (para 19)"),
                  text(Code("home"), ": what I do, and what is waiting for you"),
                  text(Code("help"), ": this list")), title=text(Strong("Commands"))),
         Context(text("Answers come from the council's own documents; they are guidance, not legal advice.")),
@@ -134,3 +135,131 @@ def not_for_us_card(value: str) -> dict:
                      for key, where in REDIRECTS.items()]}],
         "actions": [{"type": "Action.Execute", "title": "Tell the asker", "verb": NOT_FOR_US_SUBMIT,
                      "data": {"verb": NOT_FOR_US_SUBMIT, "value": value}}]}
+
+
+# ------------------------------------------------------------------------------------ account requests
+
+ACCOUNT_SUBMIT = "account_request_submit"
+ACCOUNT_FIELDS = ("platform", "handle", "service", "directorate", "purpose", "business_case", "staff",
+                  "monitoring_hours", "training")
+REASON_SUBMIT = "account_reason_submit"
+ANSWER_ACCOUNT_SUBMIT = "account_answer_submit"
+DETAILS_SUBMIT = "account_details_submit"
+
+
+def _card(body: list[dict], actions: list[dict]) -> dict:
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": SCHEMA, "body": body, "actions": actions}
+
+
+def _text_input(field: str, label: str, values: dict, *, limit: int, required: bool = True, multiline: bool = False,
+                placeholder: str | None = None, error: str | None = None) -> dict:
+    found = str(values.get(field) or "")[:limit]
+    return {"type": "Input.Text", "id": field, "label": label, "maxLength": limit, "isMultiline": multiline,
+            "isRequired": required, **({"errorMessage": error} if error and required else {}),
+            **({"placeholder": placeholder} if placeholder else {}), **({"value": found} if found else {})}
+
+
+def account_request_card(directorates: list[str], values: dict | None = None, errors: dict | None = None) -> dict:
+    """A new council social media account (para 19): the same questions as Slack's form; `errors` under their
+    fields. People are named by their council email, as Teams cards cannot pick a person the bot would know."""
+    from bot.account_terms import PLATFORMS
+    from bot.accounts.intake import MAX_TEXT
+
+    values, errors = values or {}, errors or {}
+    body: list[dict] = [
+        {"type": "TextBlock", "text": "Request a new council social media account", "weight": "Bolder",
+         "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": "Communications and Marketing review it and "
+         "the Corporate Director for the directorate decides (para 19). Approved accounts go in the council's "
+         "register (para 28)."},
+    ]
+    if errors:
+        body.append({"type": "TextBlock", "text": "Please check the fields marked below.", "color": "Attention",
+                     "wrap": True})
+    chosen = str(values.get("platform") or "")
+    body += [{"type": "Input.ChoiceSet", "id": "platform", "label": "Platform", "isRequired": True,
+              "errorMessage": "Choose the platform.", "choices": [{"title": p, "value": p} for p in PLATFORMS],
+              **({"value": chosen} if chosen in PLATFORMS else {})}]
+    body += _error(errors, "platform")
+    body += [_text_input("handle", "Proposed name or handle", values, limit=100, placeholder="@NottsLibraries",
+                         error="Give the account's name or handle.")]
+    body += _error(errors, "handle")
+    body += [_text_input("service", "Service", values, limit=200, error="Say which service it is for.")]
+    body += _error(errors, "service")
+    directorate = str(values.get("directorate") or "")
+    if directorates:
+        body += [{"type": "Input.ChoiceSet", "id": "directorate", "label": "Directorate", "isRequired": True,
+                  "errorMessage": "Choose the directorate.",
+                  "choices": [{"title": d[:100], "value": d[:100]} for d in directorates[:500]],
+                  **({"value": directorate} if directorate else {})}]
+    else:
+        body += [_text_input("directorate", "Directorate", values, limit=100, error="Name the directorate.")]
+    body += _error(errors, "directorate")
+    body += [_text_input("purpose", "Purpose and audience", values, limit=MAX_TEXT, multiline=True,
+                         error="Describe the purpose and audience.")]
+    body += _error(errors, "purpose")
+    body += [_text_input("business_case", "Business case", values, limit=MAX_TEXT, multiline=True,
+                         error="Describe the business case.")]
+    body += _error(errors, "business_case")
+    body += [_text_input("staff", "Who will run it: council emails of at least two people", values, limit=1000,
+                         placeholder="sam.staff@council.gov.uk, alex.colleague@council.gov.uk",
+                         error="Name at least two people by email.")]
+    body += _error(errors, "staff")
+    body += [_text_input("monitoring_hours", "When it will be monitored", values, limit=300,
+                         placeholder="Mon–Fri 9am–5pm", error="Say when it will be monitored.")]
+    body += _error(errors, "monitoring_hours")
+    body += [{"type": "Input.Toggle", "id": "training", "title": "Everyone running it has completed the social "
+              "media awareness training (para 26)", "valueOn": "true", "valueOff": "false",
+              **({"value": "true"} if values.get("training") == "true" else {})}]
+    body += _error(errors, "training")
+    return _card(body, [{"type": "Action.Execute", "title": "Send the request", "verb": ACCOUNT_SUBMIT,
+                         "data": {"verb": ACCOUNT_SUBMIT}}])
+
+
+def reason_card(action: str, value: str, summary: str, error: str | None = None, typed: str = "") -> dict:
+    """A reason or question for an account request or register entry (Comms' question, a decline, a director's
+    rejection, suspending or closing an account)."""
+    from bot.account_messages import REASONS
+
+    title, label, submit = REASONS[action]
+    body = [{"type": "TextBlock", "text": escape(title), "weight": "Bolder", "wrap": True}]
+    if summary:
+        body.append({"type": "TextBlock", "text": escape(summary[:500]), "wrap": True, "isSubtle": True})
+    body += [_text_input("text", label, {"text": typed}, limit=3000, multiline=True, error="This can't be empty.")]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    return _card(body, [{"type": "Action.Execute", "title": submit, "verb": REASON_SUBMIT,
+                         "data": {"verb": REASON_SUBMIT, "value": value, "action": action}}])
+
+
+def account_answer_card(request, error: str | None = None, typed: str = "") -> dict:
+    """The requester's answer to Comms' question."""
+    body = [{"type": "TextBlock", "text": f"{escape(request.reference)}: Communications and Marketing asked",
+             "weight": "Bolder", "wrap": True},
+            {"type": "Container", "style": "emphasis", "items": [
+                {"type": "TextBlock", "text": escape((request.info_question or "")[:2000]), "wrap": True}]},
+            _text_input("text", "Your answer", {"text": typed}, limit=3000, multiline=True,
+                        error="Write your answer.")]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    return _card(body, [{"type": "Action.Execute", "title": "Send", "verb": ANSWER_ACCOUNT_SUBMIT,
+                         "data": {"verb": ANSWER_ACCOUNT_SUBMIT, "value": str(request.id)}}])
+
+
+def details_card(account, *, full: bool, values: dict | None = None, error: str | None = None) -> dict:
+    """A register entry's handle and web address (and, to edit it, its service and who runs it by email)."""
+    values = values if values is not None else {"handle": account.handle or "", "url": account.url or "",
+                                                "service": account.service}
+    body = [{"type": "TextBlock", "text": f"{escape(account.platform)} account {escape(account.name)} "
+             f"({escape(account.service)})", "weight": "Bolder", "wrap": True},
+            _text_input("handle", "Handle", values, limit=200, required=False, placeholder="@NottsLibraries"),
+            {**_text_input("url", "Web address", values, limit=500, required=False, placeholder="https://"),
+             "style": "Url"}]
+    if full:
+        body += [_text_input("service", "Service", values, limit=200, error="Say which service it is for."),
+                 _text_input("staff", "Who runs it: council emails (leave empty to keep them)", values, limit=1000,
+                             required=False)]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    data = {"verb": DETAILS_SUBMIT, "value": str(account.id), "full": "true" if full else "false"}
+    return _card(body, [{"type": "Action.Execute", "title": "Save", "verb": DETAILS_SUBMIT, "data": data}])

@@ -1,6 +1,12 @@
 """Platform-neutral messages (`bot.messages`) drawn as Adaptive Cards (schema 1.5) with the Microsoft Teams SDK's
 card models. Everything people typed is escaped for the cards' Markdown subset; a card is kept under Teams'
-28 KB limit by shortening its longest texts."""
+28 KB limit by shortening its longest texts.
+
+* A mention of a person the bot knows on Teams is a real Teams mention (`<at>` with an `msteams` entity); of
+  anyone else, their directory name; "a colleague" when the name is not known.
+* Buttons meant for certain people only (`Actions.only_for`, e.g. a director's Approve / Reject) are left out of
+  the card everyone sees; the card carries a `refresh` for those people (`refresh.userIds`), and Teams asks the
+  bot for their version (`card_refresh`, answered by the Teams surface after checking who asks)."""
 
 from __future__ import annotations
 
@@ -27,7 +33,32 @@ def escape(text: str) -> str:
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
-def markdown(parts: Text, limit: int | None = None) -> str:
+REFRESH = "card_refresh"
+REFRESH_USERS = 60  # Teams refreshes a card automatically for at most this many people
+
+
+class _Drawing:
+    """What one card needs while it is drawn: people's names, and the Teams mentions it makes."""
+
+    def __init__(self, names: dict[str, str] | None):
+        self.names = names or {}
+        self.entities: dict[str, dict] = {}
+
+    def mention(self, user_id: str) -> str:
+        from bot.identities import is_teams_user
+
+        name = re.sub(r"[<>\[\]*_`~\\]", "", self.names.get(user_id, "")).strip()[:100]
+        if not name:
+            return "a colleague"
+        if is_teams_user(user_id):
+            tag = f"<at>{name}</at>"
+            self.entities[user_id] = {"type": "mention", "text": tag, "mentioned": {"id": user_id, "name": name}}
+            return tag
+        return name
+
+
+def _markdown(parts: Text, limit: int | None = None, drawing: _Drawing | None = None) -> str:
+    drawing = drawing or _Drawing(None)
     out = []
     for part in parts:
         if isinstance(part, str):
@@ -39,7 +70,7 @@ def markdown(parts: Text, limit: int | None = None) -> str:
         elif isinstance(part, Icon):
             out.append(ICONS.get(part.name, ""))
         elif isinstance(part, Mention):
-            out.append("a colleague")  # Teams mentions need a display name and an entity; the id is not shown
+            out.append(drawing.mention(part.user_id))
         elif isinstance(part, Link):
             out.append(f"[{escape(part.label)}]({part.url.replace(')', '%29').replace(' ', '%20')})")
         elif isinstance(part, Excerpt):
@@ -53,10 +84,21 @@ def _block(text: str, **style) -> TextBlock:
     return TextBlock(text=text, wrap=True, **style)
 
 
-def card(message: Message, text_limit: int | None = None) -> dict:
-    """The message as an Adaptive Card (a dict ready to send as an attachment's content)."""
+def card(message: Message, text_limit: int | None = None, *, ref: int | None = None, reveal: bool = False,
+         names: dict[str, str] | None = None) -> dict:
+    """The message as an Adaptive Card (a dict ready to send as an attachment's content). `ref`: the outbox
+    message it is sent as (named by the card's refresh); `reveal`: draw the buttons meant for certain people
+    (the asker has been checked to be one of them); `names`: people's display names by id, for mentions."""
+    from bot.identities import is_teams_user
+
+    drawing = _Drawing(names)
     body: list = []
     actions: list = []
+    refresh_for: list[str] = []
+
+    def markdown(parts: Text, limit: int | None = None) -> str:
+        return _markdown(parts, limit, drawing)
+
     for block in message.blocks:
         if isinstance(block, Paragraph):
             body.append(_block(markdown(block.text, text_limit)))
@@ -81,6 +123,10 @@ def card(message: Message, text_limit: int | None = None) -> dict:
         elif isinstance(block, Divider):
             body.append(_block(" ", separator=True, spacing="Medium"))
         elif isinstance(block, Actions):
+            if block.only_for:
+                refresh_for += [u for u in block.only_for if is_teams_user(u) and u not in refresh_for]
+                if not reveal:
+                    continue
             for action in block.actions:
                 if action.url:
                     actions.append(OpenUrlAction(title=action.label[:40], url=action.url))
@@ -92,14 +138,20 @@ def card(message: Message, text_limit: int | None = None) -> dict:
     drawn = AdaptiveCard(version="1.5", body=body).model_dump(by_alias=True, exclude_none=True)
     drawn["$schema"] = "http://adaptivecards.io/schemas/adaptive-card.json"
     drawn["fallbackText"] = escape(message.summary[:300])
+    if refresh_for and ref is not None:
+        drawn["refresh"] = {"action": {"type": "Action.Execute", "title": "Refresh", "verb": REFRESH,
+                                       "data": {"verb": REFRESH, "value": str(ref)}},
+                            "userIds": refresh_for[:REFRESH_USERS]}
+    if drawing.entities:
+        drawn["msteams"] = {"entities": list(drawing.entities.values())}
     return drawn
 
 
-def render(message: Message) -> tuple[str, dict]:
-    """The notification text and the card, within Teams' size limit."""
-    drawn = card(message)
+def render(message: Message, **options) -> tuple[str, dict]:
+    """The notification text and the card, within Teams' size limit (`options` as for `card`)."""
+    drawn = card(message, **options)
     limit = 2000
     while len(json.dumps(drawn).encode("utf-8")) > CARD_LIMIT and limit > 100:
-        drawn = card(message, text_limit=limit)
+        drawn = card(message, text_limit=limit, **options)
         limit //= 2
     return message.summary[:1000], drawn

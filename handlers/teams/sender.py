@@ -6,6 +6,11 @@ API at the conversation's service URL (recorded from the activities the bot rece
 * 429, 412, 502, 504 and other server errors are retried by the outbox with its backoff (a `Retry-After` is
   honoured up to 30 s here first); 403 (the user blocked the bot, or the app is not installed for them), 404
   and 400 are permanent: the outbox marks the message failed and alerts the admins once.
+* Sends are paced per conversation (Teams allows about 7 messages a second to one conversation) and across the
+  tenant (POLICYBOT_TEAMS_TENANT_RATE a second), so a burst of nudges or case copies is spread out rather than
+  throttled.
+* Mentions are drawn with the directory names of the people mentioned; buttons meant for certain people carry a
+  refresh naming the outbox message (see `render`).
 * Calls carry a Bot Framework token for the app id and password (client credentials), cached until it
   expires; with POLICYBOT_TEAMS_ALLOW_UNAUTHENTICATED (local testing only) they carry none.
 """
@@ -20,7 +25,8 @@ from urllib.parse import quote
 import httpx
 from sqlmodel import Session
 
-from bot.messages import Message
+from bot import identities
+from bot.messages import Message, mentioned
 from bot.outbox import EPHEMERAL, POST, RESPOND, UPDATE, DeliveryError
 from handlers.teams.render import CONTENT_TYPE, render
 from storage.models import OutboxMessage, TeamsConversation
@@ -60,12 +66,53 @@ class TokenSource:
             return {"Authorization": f"Bearer {self._token[0]}"}
 
 
+class Pacer:
+    """Spaces sends out: at most `per_conversation` a second to one conversation and `overall` a second in all.
+    `wait(conversation)` books the next free slot and sleeps until it (thread-safe)."""
+
+    def __init__(self, per_conversation: float = 7.0, overall: float = 30.0, clock=time.monotonic,
+                 sleep=time.sleep):
+        self.gap = 1.0 / per_conversation
+        self.overall_gap = 1.0 / overall if overall else 0.0
+        self.clock, self.sleep = clock, sleep
+        self._next: dict[str, float] = {}
+        self._next_any = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self, conversation: str) -> float:
+        with self._lock:
+            now = self.clock()
+            slot = max(now, self._next.get(conversation, 0.0), self._next_any)
+            self._next[conversation] = slot + self.gap
+            self._next_any = slot + self.overall_gap
+            if len(self._next) > 10_000:  # forget conversations whose slots have long passed
+                self._next = {c: t for c, t in self._next.items() if t > now}
+        delay = slot - now
+        if delay > 0:
+            self.sleep(delay)
+        return delay
+
+
 class TeamsSender:
-    def __init__(self, settings, engine, http: httpx.Client | None = None):
+    def __init__(self, settings, engine, http: httpx.Client | None = None, pacer: Pacer | None = None):
         self.settings = settings
         self.engine = engine
         self.http = http or httpx.Client(timeout=30)
         self.tokens = TokenSource(settings, self.http)
+        self.pacer = pacer or Pacer(overall=settings.teams_tenant_rate)
+
+    def names_for(self, message: Message) -> dict[str, str]:
+        """Directory names of the people a message mentions."""
+        wanted = mentioned(message)
+        if not wanted:
+            return {}
+        names: dict[str, str] = {}
+        with Session(self.engine) as session:
+            for user_id in wanted:
+                person = identities.person(session, user_id)
+                if person is not None:
+                    names[user_id] = person.name
+        return names
 
     def _service_url(self, conversation_id: str) -> str:
         root = conversation_id.split(";messageid=")[0]
@@ -77,7 +124,8 @@ class TeamsSender:
 
     def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         if message.content:
-            text, attachment = render(Message.from_json(message.content))
+            neutral = Message.from_json(message.content)
+            text, attachment = render(neutral, ref=message.id, names=self.names_for(neutral))
         elif message.blocks:  # a card built by the Teams handlers themselves (a form)
             text, attachment = message.text, (json.loads(message.blocks) or [None])[0]
         else:
@@ -107,7 +155,9 @@ class TeamsSender:
         return message.channel, activity_id
 
     def _call(self, method: str, url: str, activity: dict) -> httpx.Response:
+        conversation = url.split("/v3/conversations/", 1)[-1].split("/", 1)[0].split("%3Bmessageid", 1)[0]
         for attempt in range(2):
+            self.pacer.wait(conversation)
             try:
                 response = self.http.request(method, url, json=activity, headers=self.tokens.header())
             except httpx.TimeoutException as error:

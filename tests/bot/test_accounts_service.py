@@ -53,7 +53,7 @@ def test_comms_recommend_and_only_the_directorates_director_decides(desk):
         desk.recommend(request.id, request.version, "USAM")  # not Comms
     outcome = desk.recommend(request.id, request.version, "UCOMMS")
     desk.services.outbox.deliver(outcome.outbox_ids)
-    assert outcome.changed and "UDIR" in outcome.message
+    assert outcome.changed and "Dana Director" in outcome.message
     ask = next(m for m in desk.services.outbox.to("CCOMMS") if say.APPROVE in buttons(m))
     assert Mention("UDIR") in next(b for b in ask.blocks if isinstance(b, Paragraph)).text
     current = version(desk, request.id)

@@ -29,8 +29,14 @@ class TeamsBot:
             token = self.connector.sign(service_url=activity.get("serviceUrl"))
         if token:
             sent["Authorization"] = f"Bearer {token}"
-        return self.http.post("/api/messages", content=json.dumps(activity), headers={
+        response = self.http.post("/api/messages", content=json.dumps(activity), headers={
             "Content-Type": "application/json", **sent})
+        if response.headers.get("content-type", "").startswith("application/json"):
+            from tests.support.cards import cards_in, problems
+
+            found = [p for card in cards_in(response.json()) for p in problems(card)]
+            assert not found, f"the bot answered with an invalid card: {found}"
+        return response
 
     def rows(self, model):
         from sqlmodel import Session, select
@@ -43,6 +49,7 @@ class TeamsBot:
 def connector():
     with FakeConnector() as fake:
         yield fake
+        assert not fake.card_problems, f"the bot sent invalid cards: {fake.card_problems}"
 
 
 @pytest.fixture
@@ -109,6 +116,9 @@ def test_a_personal_question_is_answered_with_a_card_and_the_asker_is_matched_to
         time.sleep(0.01)
     (identity,) = [i for i in teams_bot.rows(Identity) if i.platform == "teams"]
     assert identity.user_id == "29:sam" and "a:personal-sam" in identity.conversation
+    deadline = time.monotonic() + 5  # the connector has the card; the bot marks it sent when the call returns
+    while time.monotonic() < deadline and [r.status for r in teams_bot.rows(OutboxMessage)] != ["sent"]:
+        time.sleep(0.01)
     assert [r.status for r in teams_bot.rows(OutboxMessage)] == ["sent"]
 
 
@@ -333,7 +343,7 @@ def test_commands_and_the_report_form_with_field_errors_and_one_case_per_submiss
 
     for command, expected in (("help", "Commands"), ("my training", "no social media training"),
                               ("accounts @NottsCC", "No authorised council account"),
-                              ("request account", "aren't available in Teams yet")):
+                              ("request account", "Request a new council social media account")):
         teams_bot.post(personal_message(command, service_url=connector.service_url))
         connector.wait_for(lambda c, expected=expected: c.method == "POST" and expected in c.text)
     teams_bot.post(personal_message("report", service_url=connector.service_url))
@@ -482,3 +492,110 @@ def test_the_roster_job_opens_chats_with_staff_the_bot_has_not_met(teams_bot, co
     assert found == {teams["29:mgr"].staff_id: ("teams", "a:chat-29:mgr")}
     again = run_job(teams_bot.services, "teams-roster")
     assert "0 personal chat(s) created, 1 not reachable" in again  # the chats are kept; Alex is tried again
+
+
+def _meet(bot, connector, fake_slack, people: dict[str, tuple[str, str]]) -> None:
+    """Each person (Teams id → email, name) opens the bot's personal chat in Teams; none of them is on Slack."""
+    for user, (email, name) in people.items():
+        fake_slack.unknown_email(email)
+        connector.add_member(user, email, name)
+        chat = "a:personal-" + user.split(":")[1]
+        bot.post(install(user=user, conversation=chat, service_url=connector.service_url))
+        posted(connector, chat)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and len([i for i in bot.rows(Identity) if i.platform == "teams"]) < len(people):
+        time.sleep(0.01)
+
+
+def _verbs(card: dict) -> dict[str, str]:
+    return {a["verb"]: a["data"]["value"] for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]}
+
+
+def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_director_alone(database_url, connector,
+                                                                                        fake_slack, tmp_path):
+    from storage.models import AccountRequest, RegisteredAccount
+    from tests.support.bot_connector import APP_ID as BOT
+
+    comms = "19:comms@thread.tacv2"
+    bot = next(_teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel=comms))
+    try:
+        bot.post({"type": "conversationUpdate", "id": "cu-comms", "serviceUrl": connector.service_url,
+                  "channelId": "msteams", "from": {"id": "29:casey"}, "recipient": {"id": "28:" + BOT},
+                  "membersAdded": [{"id": "28:" + BOT}],
+                  "conversation": {"id": comms, "conversationType": "channel", "tenantId": "tenant-1"}})
+        _meet(bot, connector, fake_slack, {"29:sam": ("sam@notts.gov.uk", "Sam Staff"),
+                                           "29:casey": ("casey@notts.gov.uk", "Casey Comms"),
+                                           "29:dir": ("dir.place@notts.gov.uk", "Dana Director"),
+                                           "29:alex": ("alex@notts.gov.uk", "Alex Colleague")})
+
+        def act(verb, value, user="29:sam", conversation="a:personal-sam", **data):
+            activity = card_action(verb, value, user=user, conversation=conversation,
+                                   service_url=connector.service_url)
+            activity["value"]["action"]["data"].update(data)
+            return bot.post(activity).json()
+
+        bot.post(personal_message("request account", service_url=connector.service_url))
+        (form,) = connector.wait_for(lambda c: c.method == "POST" and "Request a new council" in c.text)
+        directorates = [c["value"] for b in form.card["body"] if b.get("id") == "directorate" for c in b["choices"]]
+        assert "Place" in directorates
+        fields = dict(platform="Instagram", handle="@NottsHighways <!channel>", service="Highways",
+                      directorate="place", purpose="Roadworks news for residents.", business_case="Fewer calls.",
+                      staff="sam@notts.gov.uk, nobody@notts.gov.uk", monitoring_hours="Mon–Fri 9–5", training="false")
+        shown = act("account_request_submit", "", **fields)
+        errors = " ".join(b["text"] for b in shown["value"]["body"] if b.get("color") == "Attention")
+        assert "nobody@notts.gov.uk" in errors and "training" in errors and bot.rows(AccountRequest) == []
+        fields.update(staff="sam@notts.gov.uk; alex@notts.gov.uk", training="true")
+        assert "is with Communications and Marketing" in act("account_request_submit", "", **fields)["value"]
+        (request,) = bot.rows(AccountRequest)
+        assert (request.requester_user_id, request.directorate, request.staff_user_ids) == \
+            ("29:sam", "Place", "29:sam,29:alex")
+        (review,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == comms
+                                       and request.reference in c.text)
+        assert "!channel" in review.text and "<!channel>" not in json.dumps(review.card)  # shown as typed, escaped
+        value = _verbs(review.card)["account_recommend"]
+
+        assert "Only Communications and Marketing" in act("account_recommend", value, conversation=comms)["value"]
+        asked = act("account_more_info", value, user="29:casey", conversation=comms)
+        assert asked["type"] == "application/vnd.microsoft.card.adaptive"
+        empty = act("account_reason_submit", value, user="29:casey", conversation=comms, action="account_more_info",
+                    text="")
+        assert "can't be empty" in json.dumps(empty["value"])
+        act("account_reason_submit", value, user="29:casey", conversation=comms, action="account_more_info",
+            text="Who covers weekends?")
+        (question,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
+                                         and "Who covers weekends?" in c.text)
+        answer_form = act("account_answer", _verbs(question.card)["account_answer"])
+        assert "Who covers weekends?" in json.dumps(answer_form["value"])
+        assert "with Communications" in act("account_answer_submit", str(request.id), text="Alex, on a rota.")["value"]
+
+        (current,) = [r for r in bot.rows(AccountRequest)]
+        recommended = act("account_recommend", f"{request.id}:{current.version}", user="29:casey",
+                          conversation=comms)
+        assert "recommended to Dana Director" in recommended["value"]
+        (ask,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation.startswith(comms + ";messageid=")
+                                    and "for your approval" in c.text)
+        assert "account_approve" not in _verbs(ask.card)  # everyone sees the card without the director's buttons
+        assert ask.card["refresh"]["userIds"] == ["29:dir"]
+        mention = ask.card["msteams"]["entities"][0]
+        assert mention["mentioned"] == {"id": "29:dir", "name": "Dana Director"}
+        refresh = ask.card["refresh"]["action"]["data"]["value"]
+        assert "account_approve" not in _verbs(act("card_refresh", refresh, user="29:alex", conversation=comms)["value"])
+        decide = _verbs(act("card_refresh", refresh, user="29:dir", conversation=comms)["value"])
+        assert set(decide) == {"account_approve", "account_reject"}
+
+        refused = act("account_approve", decide["account_approve"], user="29:casey", conversation=comms)
+        assert "Only the Corporate Director for Place" in refused["value"]
+        assert bot.rows(AccountRequest)[0].status == "director_review"
+        assert "approved" in act("account_approve", decide["account_approve"], user="29:dir",
+                                 conversation=comms)["value"]
+        again = act("account_approve", decide["account_approve"], user="29:dir", conversation=comms)
+        assert "already approved by Dana Director" in again["value"]
+        (decided,) = bot.rows(AccountRequest)
+        assert (decided.status, decided.decided_by) == ("approved", "29:dir")
+        (entry,) = bot.rows(RegisteredAccount)
+        assert entry.staff_user_ids == "29:sam,29:alex" and entry.approval_reference == request.reference
+        assert connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
+                                  and "Good news" in c.text)
+        assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation.startswith(comms))  # in place
+    finally:
+        bot.close()

@@ -71,6 +71,7 @@ class FakeConnector(LoopbackServer):
         self._failures: list[tuple[str, int, dict]] = []  # (method, status, headers), used in order
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.kid = "test-key-1"
+        self.card_problems: list[str] = []  # every card received is checked (tests.support.cards)
 
     # -------------------------------------------------------------------------------- addresses
 
@@ -137,7 +138,11 @@ class FakeConnector(LoopbackServer):
         body = json.loads(raw) if raw and "json" in (request.headers.get("Content-Type") or "") else {}
         auth = request.headers.get("Authorization") or ""
         method = request.command
+        from tests.support.cards import cards_in, problems
+
+        found = [f"{method} {path}: {problem}" for card in cards_in(body) for problem in problems(card)]
         with self._lock:
+            self.card_problems.extend(found)
             self.calls.append(ConnectorCall(method, path, body, auth.removeprefix("Bearer ") or None))
             failure = next((f for f in self._failures if f[0] == method), None)
             if failure is not None:

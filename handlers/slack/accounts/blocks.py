@@ -15,7 +15,8 @@ from slack_sdk.models.views import View
 # The request, decision and register messages are platform-neutral (bot.account_messages, drawn by
 # handlers.slack.render); their buttons' ids are the bot's own.
 from bot.account_messages import (ADD_DETAILS, ANSWER, APPROVE, CLOSE, DECLINE, EDIT, MORE_INFO,  # noqa: F401
-                                  REACTIVATE, RECOMMEND, REGISTER_ACTIONS, REJECT, REQUEST_ACTIONS, SHOWN, SUSPEND,
+                                  REACTIVATE, REASONS, RECOMMEND, REGISTER_ACTIONS, REJECT, REQUEST_ACTIONS, SHOWN,
+                                  SUSPEND,
                                   versioned, when)
 from bot.accounts import ACCOUNT_STATUS, PLATFORMS, STATUS_LABELS
 from handlers.text import escape, quote, split_text
@@ -100,14 +101,6 @@ def read_request(values: dict) -> dict:
 
 # ----------------------------------------------------------------------------------------------- modals
 
-REASONS = {
-    MORE_INFO: ("Ask for more information", "What do you need to know?", "Ask"),
-    DECLINE: ("Decline the request", "Reason (the requester is told it)", "Decline"),
-    REJECT: ("Reject the request", "Reason (the requester is told it)", "Reject"),
-    SUSPEND: ("Suspend the account", "Reason (kept in the register)", "Suspend"),
-    CLOSE: ("Close the account", "Reason (kept in the register)", "Close"),
-    REACTIVATE: ("Reactivate the account", "Reason (kept in the register)", "Reactivate"),
-}
 
 
 def reason_modal(action: str, target_id: int, version: int | None, summary: str) -> dict:
