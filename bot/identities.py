@@ -34,6 +34,16 @@ def user_id(session: Session, staff_id: int, platform: str = SLACK) -> str | Non
     return found.user_id if found is not None else None
 
 
+def names(session: Session, user_ids) -> dict[str, str]:
+    """Directory names of people by their id on any platform (those the directory knows)."""
+    wanted = list(user_ids)
+    if not wanted:
+        return {}
+    rows = session.exec(select(Identity.user_id, StaffMember.name).join(StaffMember, StaffMember.id == Identity.staff_id)
+                        .where(Identity.user_id.in_(wanted))).all()
+    return {user: name for user, name in rows}
+
+
 def all_user_ids(session: Session, staff_id: int) -> set[str]:
     """The person's ids on every platform that knows them."""
     return {user for user in session.exec(select(Identity.user_id).where(Identity.staff_id == staff_id)

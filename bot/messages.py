@@ -194,6 +194,33 @@ def mentioned(message: Message) -> set[str]:
     return found
 
 
+def replace_mentions(message: Message, replacements: dict[str, Inline]) -> Message:
+    """The message with the mentions of these people replaced (e.g. by their names, on a platform that cannot
+    mention them)."""
+    from dataclasses import replace
+
+    def swap(parts):
+        if parts is None:
+            return None
+        return tuple(replacements.get(p.user_id, p) if isinstance(p, Mention) else p for p in parts)
+
+    blocks = []
+    for block in message.blocks:
+        if isinstance(block, (Paragraph, Context)):
+            block = replace(block, text=swap(block.text))
+        elif isinstance(block, Bullets):
+            block = replace(block, title=swap(block.title), items=tuple(swap(i) for i in block.items))
+        elif isinstance(block, Quote):
+            block = replace(block, heading=swap(block.heading))
+        elif isinstance(block, Fields):
+            block = replace(block, rows=tuple((label, swap(value)) for label, value in block.rows))
+        blocks.append(block)
+    summary = message.summary
+    for user_id, replacement in replacements.items():  # the summary names a mention as "@id" (see `plain`)
+        summary = summary.replace(f"@{user_id}", plain((replacement,)))
+    return replace(message, summary=summary, blocks=tuple(blocks))
+
+
 # ------------------------------------------------------------------------------------------ JSON
 
 def _inline_json(part: Inline):

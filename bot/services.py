@@ -54,7 +54,7 @@ class Services:
         from handlers.slack.sender import SlackSender
 
         # Each platform's sender draws neutral messages for it when they are sent.
-        senders = {"slack": SlackSender(self.client)}
+        senders = {"slack": SlackSender(self.client, names=self.names)}
         if self.settings.teams_enabled:
             try:
                 from handlers.teams.sender import TeamsSender
@@ -64,6 +64,15 @@ class Services:
 
             senders["teams"] = TeamsSender(self.settings, self.engine)
         return Outbox(self.engine, senders, clock=lambda: self.clock(), alert_targets=self.admin_targets)
+
+    def names(self, user_ids) -> dict[str, str]:
+        """Directory names of people by their id on any platform."""
+        from sqlmodel import Session
+
+        from bot import identities
+
+        with Session(self.engine) as session:
+            return identities.names(session, user_ids)
 
     def notify(self, channel: str, text: str, blocks: list | None = None, purpose: str = "notice") -> None:
         """Send a message through the outbox (kept and retried if Slack is unavailable); a user id is a DM."""

@@ -17,9 +17,9 @@ from urllib.error import URLError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.messages import Message
+from bot.messages import Message, mentioned, replace_mentions
 from bot.outbox import EPHEMERAL, POST, RESPOND, UNCERTAIN, UPDATE, DeliveryError
-from handlers.slack.render import render
+from handlers.slack.render import SLACK_ID, render
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,9 @@ class RespondError(SlackClientError):
 
 
 class SlackSender:
-    def __init__(self, client: WebClient):
+    def __init__(self, client: WebClient, names=None):
         self.client = client
+        self.names = names  # user ids → directory names, for people Slack cannot mention (known on Teams)
         self._dm_channels: dict[str, str] = {}  # user id → DM channel id (conversations.open always gives the same)
 
     def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
@@ -60,10 +61,21 @@ class SlackSender:
                 and not isinstance(getattr(error, "reason", None), ConnectionRefusedError)
             raise DeliveryError(f"{type(error).__name__}: {error}", uncertain=uncertain) from error
 
+    def _draw(self, content: str) -> tuple[str, list[dict]]:
+        """Block Kit for a stored message; a person known only by another platform's id is named, as Slack
+        cannot mention them."""
+        if self.names is not None and '"mention"' in content:
+            neutral = Message.from_json(content)
+            others = {user for user in mentioned(neutral) if not SLACK_ID.match(user)}
+            if others:
+                found = self.names(others)
+                return render(replace_mentions(neutral, {u: found.get(u, "a colleague on Teams") for u in others}))
+        return _drawn(content)
+
     def _call(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         blocks = json.loads(message.blocks) if message.blocks else None
         if blocks is None and message.content:
-            message.text, blocks = _drawn(message.content)
+            message.text, blocks = self._draw(message.content)
         channel = message.channel
         if channel.startswith(("U", "W")) and message.method == POST:
             user = channel

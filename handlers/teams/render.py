@@ -149,6 +149,13 @@ def card(message: Message, text_limit: int | None = None, *, ref: int | None = N
 
 def render(message: Message, **options) -> tuple[str, dict]:
     """The notification text and the card, within Teams' size limit (`options` as for `card`)."""
+    from bot.messages import mentioned, replace_mentions
+
+    names = options.get("names") or {}
+    others = mentioned(message)
+    if others:  # the notification text names people as the card does ("@id" in the summary otherwise)
+        summary = replace_mentions(message, {u: names.get(u, "a colleague") for u in others}).summary
+        message = Message(summary=summary, blocks=message.blocks)
     drawn = card(message, **options)
     limit = 2000
     while len(json.dumps(drawn).encode("utf-8")) > CARD_LIMIT and limit > 100:

@@ -106,13 +106,8 @@ class TeamsSender:
         wanted = mentioned(message)
         if not wanted:
             return {}
-        names: dict[str, str] = {}
         with Session(self.engine) as session:
-            for user_id in wanted:
-                person = identities.person(session, user_id)
-                if person is not None:
-                    names[user_id] = person.name
-        return names
+            return identities.names(session, wanted)
 
     def _service_url(self, conversation_id: str) -> str:
         root = conversation_id.split(";messageid=")[0]

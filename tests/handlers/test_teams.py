@@ -187,7 +187,7 @@ def test_ask_comms_from_teams_reaches_the_comms_channel(teams_bot, connector, fa
     body = teams_bot.post(card_action("answer_ask_comms", question_id, service_url=connector.service_url)).json()
     assert "passed your question" in body["value"]
     to_comms = fake_slack.wait_for("chat.postMessage")[0]
-    assert to_comms.params["channel"] == "CCOMMS" and "a colleague on Teams" in to_comms.text
+    assert to_comms.params["channel"] == "CCOMMS" and "Sam Staff passed on a question" in to_comms.text  # named: Slack cannot mention a Teams user
     assert "<@29:sam>" not in to_comms.text
     assert len(teams_bot.rows(Handoff)) == 1
 
@@ -599,3 +599,33 @@ def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_dir
         assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation.startswith(comms))  # in place
     finally:
         bot.close()
+
+
+def test_one_case_between_a_reporter_on_slack_and_a_manager_on_teams(teams_bot, connector, fake_slack):
+    from bot import reports
+    from bot.reports import ReportInput
+    from storage.models import Report
+
+    fake_slack.set_user("USAM", "sam@notts.gov.uk", "Sam Staff")  # the reporter is on Slack
+    _meet(teams_bot, connector, fake_slack, {"29:mgr": ("mgr@notts.gov.uk", "Morgan Manager")})
+    services = teams_bot.services
+    report = reports.submit(services.engine, ReportInput(
+        kind="misuse", platform="X (Twitter)", link=None, description="A colleague is posting about residents.",
+        happened_on=None), reporter_user_id="USAM", reporter_name="Sam Staff")
+    services.outbox.deliver(services.cases.route(report.id))
+    (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
+                                 and report.reference in c.text)
+    assert "report_acknowledge" in _verbs(case.card)
+    done = teams_bot.post(card_action("report_acknowledge", str(report.id), user="29:mgr",
+                                      conversation="a:personal-mgr", service_url=connector.service_url)).json()
+    assert "acknowledged" in done["value"] and teams_bot.rows(Report)[0].acknowledged_by == "29:mgr"
+    deadline = time.monotonic() + 10
+    told = []
+    while time.monotonic() < deadline and not told:
+        told = [c for c in fake_slack.calls_to("chat.postMessage") if "has been acknowledged" in c.text]
+        time.sleep(0.01)
+    (update,) = told
+    assert "Morgan Manager" in update.text and "29:mgr" not in update.text  # named, as Slack cannot mention them
+    assert "already acknowledged by Morgan Manager" in teams_bot.post(card_action(
+        "report_acknowledge", str(report.id), user="29:mgr", conversation="a:personal-mgr",
+        service_url=connector.service_url)).json()["value"]
