@@ -30,7 +30,8 @@ from bot import identities
 from bot.messages import Context, Message, Paragraph, Strong, text
 from bot.questions import get_question, previous_question, record_vote
 from bot.staff import by_email, by_user_id
-from handlers.teams.render import REFRESH
+from handlers.teams.forms import SAVED_VERBS
+from handlers.teams.render import REFRESH, card
 from handlers.slack.app import claim_once
 from storage.models import TeamsConversation, utcnow
 
@@ -49,6 +50,8 @@ ACCOUNT_VERBS = {"account_recommend", "account_more_info", "account_decline", "a
                  "account_answer", "account_add_details", "account_edit", "account_suspend", "account_close",
                  "account_reactivate", "account_request_submit", "account_reason_submit", "account_answer_submit",
                  "account_details_submit"}
+HOME_VERBS = {"home_report": "report", "home_request_account": "request account", "home_training": "my training",
+              "home_saved_answers": "saved answers"}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
@@ -280,7 +283,16 @@ class TeamsSurface:
             today = self.services.clock().astimezone(self.settings.working_time.zone).date()
             return training_messages.my_training(*found, today, STATUS_LABELS)
         if said == "home":
-            return welcome()
+            from bot.home import home_for, home_message
+
+            return home_message(home_for(self.services, user), self.settings.working_time.zone)
+        if said in {"saved answers", "answers"}:
+            if not self.services.handoffs.is_comms(user):
+                return Message(summary="Saved answers", blocks=(Paragraph(text(
+                    "Saved answers are kept by Communications and Marketing; ask me a question instead.")),))
+            from bot import saved_answers
+
+            return forms.saved_answers_card(saved_answers.list_answers(self.services.engine, limit=10))
         if said.startswith("accounts") and (said == "accounts" or said[8:9] == " "):
             query = words.strip()[8:].strip()
             if not query:
@@ -369,6 +381,11 @@ class TeamsSurface:
             return self.handoff_action(verb, value, user, data)
         if verb in ACCOUNT_VERBS:
             return self.account_action(activity, verb, value, user, data)
+        if verb in SAVED_VERBS:
+            return self.saved_answer_action(verb, value, user, data)
+        if verb in HOME_VERBS:  # the home card's buttons: what the matching command gives, in place of the card
+            reply = self.command(HOME_VERBS[verb], user)
+            return _invoke_card(reply if isinstance(reply, dict) else card(reply))
         if verb == REFRESH:
             return self.refreshed_card(value, user)
         return _invoke_message("That button is not one this bot knows.")
@@ -453,6 +470,40 @@ class TeamsSurface:
             return _invoke_message(str(error) or "That button is out of date.")
         self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
         return _invoke_message(outcome.message)
+
+    def saved_answer_action(self, verb: str, value: str, user: str, data: dict) -> Response:
+        """Comms' Edit and Retire of a saved answer (Comms only, checked on every press and submission)."""
+        from bot import saved_answers
+        from handlers.teams import forms
+
+        if not self.services.handoffs.is_comms(user):
+            return _invoke_message("Only Communications and Marketing can change saved answers.")
+        answer_id = int(value) if value.isdigit() and len(value) < 19 else 0
+        saved = saved_answers.get(self.services.engine, answer_id) if answer_id else None
+        if saved is None or saved.status != "active":
+            return _invoke_message("That saved answer is no longer in use.")
+        if verb == forms.SAVED_EDIT:
+            return _invoke_card(forms.saved_answer_edit_card(saved))
+        if verb == forms.SAVED_RETIRE:
+            return _invoke_card(forms.saved_answer_retire_card(saved))
+        now = self.services.clock()
+        try:
+            if verb == forms.SAVED_RETIRE_CONFIRM:
+                saved_answers.retire(self.services.engine, saved.id, actor=user, at=now)
+                note = f"Saved answer #{saved.id} is retired: the bot no longer uses it."
+            else:  # SAVED_EDIT_SUBMIT
+                typed = {"wording": str(data.get("wording") or "")[:2000], "answer": str(data.get("answer") or "")[:9000]}
+                person = self.services.handoffs.identify(user)
+                try:
+                    saved_answers.edit(self.services.engine, saved.id, actor=user,
+                                       actor_name=person.name if person else "", question=typed["wording"],
+                                       answer=typed["answer"], at=now)
+                except saved_answers.SavedAnswerError as error:
+                    return _invoke_card(forms.saved_answer_edit_card(saved, typed, f"Not saved: {error}."))
+                note = f"Saved answer #{saved.id} is updated; the bot uses the new wording within a minute."
+        except saved_answers.SavedAnswerError as error:
+            return _invoke_message(f"Nothing changed: {error}.")
+        return _invoke_card(forms.saved_answers_card(saved_answers.list_answers(self.services.engine, limit=10), note))
 
     def account_requested(self, activity: dict, data: dict, user: str) -> Response:
         """The account request form: errors under their fields (nothing saved), or the request saved once (a

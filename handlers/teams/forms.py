@@ -89,6 +89,7 @@ def help_message() -> Message:
                  text(Code("accounts @handle"), ", a web address or a name: is it an authorised council account?"),
                  text(Code("request account"), ": ask for a new council social media account (para 19)"),
                  text(Code("home"), ": what I do, and what is waiting for you"),
+                 text(Code("saved answers"), ": Communications and Marketing's saved answers, to edit or retire"),
                  text(Code("help"), ": this list")), title=text(Strong("Commands"))),
         Context(text("Answers come from the council's own documents; they are guidance, not legal advice.")),
     ))
@@ -263,3 +264,58 @@ def details_card(account, *, full: bool, values: dict | None = None, error: str 
         body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
     data = {"verb": DETAILS_SUBMIT, "value": str(account.id), "full": "true" if full else "false"}
     return _card(body, [{"type": "Action.Execute", "title": "Save", "verb": DETAILS_SUBMIT, "data": data}])
+
+
+# ------------------------------------------------------------------------------------------ saved answers
+
+SAVED_EDIT = "saved_answer_edit"
+SAVED_EDIT_SUBMIT = "saved_answer_edit_submit"
+SAVED_RETIRE = "saved_answer_retire"
+SAVED_RETIRE_CONFIRM = "saved_answer_retire_confirm"
+SAVED_VERBS = {SAVED_EDIT, SAVED_EDIT_SUBMIT, SAVED_RETIRE, SAVED_RETIRE_CONFIRM}
+
+
+def _button(title: str, verb: str, value: str, style: str | None = None) -> dict:
+    return {"type": "Action.Execute", "title": title, "verb": verb, "data": {"verb": verb, "value": value},
+            **({"style": style} if style else {})}
+
+
+def saved_answers_card(answers, note: str | None = None) -> dict:
+    """Comms only: the latest saved answers, each with Edit and Retire (Teams' counterpart of the App Home list)."""
+    body: list[dict] = [{"type": "TextBlock", "text": "Saved answers (Communications and Marketing)",
+                         "weight": "Bolder", "size": "Medium", "wrap": True}]
+    if note:
+        body.append({"type": "TextBlock", "text": escape(note), "wrap": True, "color": "Good"})
+    if not answers:
+        body.append({"type": "TextBlock", "wrap": True, "text": "None yet: answer a hand-off in the Comms channel "
+                     "and keep Save for future questions on."})
+    for answer in answers[:10]:
+        flag = " ⚠️ source changed: review" if answer.review_flagged_at else ""
+        body.append({"type": "Container", "separator": True, "items": [
+            {"type": "TextBlock", "wrap": True, "weight": "Bolder",
+             "text": f"#{answer.id} {escape(answer.question[:300])}{flag}"},
+            {"type": "TextBlock", "wrap": True, "text": escape(answer.answer[:400])},
+            {"type": "ActionSet", "actions": [_button("Edit", SAVED_EDIT, str(answer.id)),
+                                              _button("Retire", SAVED_RETIRE, str(answer.id), "destructive")]}]})
+    return _card(body, [])
+
+
+def saved_answer_edit_card(answer, values: dict | None = None, error: str | None = None) -> dict:
+    from bot.saved_answers import ANSWER_LIMIT, QUESTION_LIMIT
+
+    values = values if values is not None else {"wording": answer.question, "answer": answer.answer}
+    body = [{"type": "TextBlock", "text": f"Edit saved answer #{answer.id}", "weight": "Bolder", "wrap": True},
+            _text_input("wording", "Question it is found for", values, limit=QUESTION_LIMIT,
+                        error="Give the question it should be found for."),
+            _text_input("answer", "Answer", values, limit=ANSWER_LIMIT, multiline=True, error="Write the answer.")]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    return _card(body, [_button("Save", SAVED_EDIT_SUBMIT, str(answer.id), "positive")])
+
+
+def saved_answer_retire_card(answer) -> dict:
+    body = [{"type": "TextBlock", "text": f"Retire saved answer #{answer.id}?", "weight": "Bolder", "wrap": True},
+            {"type": "TextBlock", "wrap": True, "text": escape(answer.question[:300])},
+            {"type": "TextBlock", "wrap": True, "isSubtle": True,
+             "text": "The bot stops using it at once. It stays on record."}]
+    return _card(body, [_button("Retire", SAVED_RETIRE_CONFIRM, str(answer.id), "destructive")])

@@ -438,6 +438,36 @@ def test_comms_in_a_teams_channel_answer_a_teams_askers_question_and_it_is_saved
         assert "Attendance Management Policy" in reply[0].text
         assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation == comms_channel)
         assert [s.approved_by_name for s in bot.rows(SavedAnswer)] == ["Casey Comms"]
+
+        # Comms keep saved answers from Teams too: Edit and Retire, for Comms only.
+        (saved,) = bot.rows(SavedAnswer)
+        bot.post(personal_message("saved answers", user="29:casey", conversation="a:personal-casey",
+                                  service_url=connector.service_url))
+        (listed,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-casey"
+                                       and "Saved answers" in c.text)
+        buttons = {a["verb"]: a["data"]["value"] for b in listed.card["body"] if b["type"] == "Container"
+                   for i in b["items"] if i["type"] == "ActionSet" for a in i["actions"]}
+        assert buttons == {"saved_answer_edit": str(saved.id), "saved_answer_retire": str(saved.id)}
+
+        def press(verb, user="29:casey", **data):
+            activity = card_action(verb, str(saved.id), user=user, conversation="a:personal-casey",
+                                   service_url=connector.service_url)
+            activity["value"]["action"]["data"].update(data)
+            return bot.post(activity).json()
+
+        assert "Only Communications and Marketing" in press("saved_answer_retire_confirm", user="29:sam")["value"]
+        assert "sick pay" in json.dumps(press("saved_answer_edit")["value"])
+        bad = press("saved_answer_edit_submit", wording="sick pay", answer="")
+        assert "Not saved" in json.dumps(bad["value"]) and bot.rows(SavedAnswer)[0].answer.startswith("See the")
+        edited = press("saved_answer_edit_submit", wording="How much sick pay do I get?",
+                       answer="See the Attendance Management Policy, section 5.")
+        assert "is updated" in json.dumps(edited["value"])
+        assert bot.rows(SavedAnswer)[0].answer.endswith("section 5.")
+        assert "Retire saved answer" in json.dumps(press("saved_answer_retire")["value"])
+        assert bot.rows(SavedAnswer)[0].status == "active"  # asked to confirm first
+        assert "is retired" in json.dumps(press("saved_answer_retire_confirm")["value"])
+        assert bot.rows(SavedAnswer)[0].status == "retired"
+        assert "no longer in use" in press("saved_answer_retire_confirm")["value"]
     finally:
         bot.close()
 
@@ -629,3 +659,22 @@ def test_one_case_between_a_reporter_on_slack_and_a_manager_on_teams(teams_bot, 
     assert "already acknowledged by Morgan Manager" in teams_bot.post(card_action(
         "report_acknowledge", str(report.id), user="29:mgr", conversation="a:personal-mgr",
         service_url=connector.service_url)).json()["value"]
+
+
+def test_home_shows_a_persons_reports_and_its_buttons_open_the_forms(teams_bot, connector):
+    from bot import reports
+    from bot.reports import ReportInput
+
+    report = reports.submit(teams_bot.services.engine, ReportInput(
+        kind="reputational", platform="Facebook", link=None, description="A fake council page.", happened_on=None),
+        reporter_user_id="29:sam", reporter_name="Sam Staff")
+    teams_bot.post(personal_message("home", service_url=connector.service_url))
+    (home,) = connector.wait_for(lambda c: c.method == "POST" and "Your reports" in c.text)
+    assert report.reference in home.text and "Saved answers" not in home.text  # Sam is not in Comms
+    verbs = _verbs(home.card)
+    assert set(verbs) == {"home_report", "home_request_account", "home_training"}
+    opened = teams_bot.post(card_action("home_report", verbs["home_report"],
+                                        service_url=connector.service_url)).json()
+    assert [b.get("id") for b in opened["value"]["body"] if b.get("id")][:1] == ["kind"]  # the report form
+    training = teams_bot.post(card_action("home_training", "training", service_url=connector.service_url)).json()
+    assert "training" in json.dumps(training["value"]).lower()
