@@ -348,21 +348,24 @@ def serve(
     host: Annotated[Optional[str], typer.Option(help="Interface to listen on (POLICYBOT_HOST).")] = None,
     port: Annotated[Optional[int], typer.Option(help="Port (POLICYBOT_PORT).")] = None,
 ) -> None:
-    """Run the Slack app over HTTP (POST /slack/events, GET /healthz) or Socket Mode."""
+    """Run the bot over HTTP (Slack at POST /slack/events, Teams at POST /api/messages, GET /healthz), or Slack
+    in Socket Mode. A council on Teams alone needs no Slack settings."""
     from bot.logging import configure_logging
     from bot.server import serve_http, serve_socket
     from bot.services import Services
 
     runtime = _runtime()
     settings = runtime.settings
+    slack_wanted = socket or not settings.teams_enabled or bool(settings.slack_bot_token or
+                                                                 settings.slack_signing_secret)
     missing = [name for name, value in (("SLACK_BOT_TOKEN", settings.slack_bot_token),
                                         ("SLACK_SIGNING_SECRET", settings.slack_signing_secret or socket))
-               if not value]
+               if not value] if slack_wanted else []
     if socket and not settings.slack_app_token:
         missing.append("SLACK_APP_TOKEN")
     if missing:
         raise CliError(f"missing setting {', '.join(missing)}: the Slack app cannot start without it "
-                       "(see .env.example)", code=2)
+                       "(see .env.example; a council on Teams alone sets TEAMS_APP_ID instead)", code=2)
     configure_logging()
     _engine(runtime)
     services = Services(settings, runtime)

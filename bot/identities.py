@@ -189,3 +189,26 @@ class Directory(Protocol):
 
     def person(self, user_id: str) -> StaffMember | None:
         """The directory entry of a platform user."""
+
+
+class KnownOnly:
+    """The directory when no platform is there to look people up (Slack not configured): only what the identity
+    table already holds (Teams identities come from installs and the roster, not from here)."""
+
+    platform = SLACK
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def user_id(self, person: StaffMember, session: Session | None = None) -> str | None:
+        if session is not None:
+            return user_id(session, person.id, self.platform)
+        with Session(self.engine) as own:
+            return user_id(own, person.id, self.platform)
+
+    def person(self, user_id: str) -> StaffMember | None:
+        with Session(self.engine, expire_on_commit=False) as session:
+            return person(session, user_id)
+
+    def resolve_all(self, people) -> tuple[int, int]:
+        return 0, 0

@@ -86,7 +86,8 @@ def _signed_by_slack(verifier, body: bytes, headers) -> bool:
 def create_web_app(services, bolt_app) -> Starlette:
     from slack_sdk.signature import SignatureVerifier
 
-    verifier = SignatureVerifier(services.settings.slack_signing_secret or "")
+    verifier = SignatureVerifier(services.settings.slack_signing_secret) if services.settings.slack_signing_secret \
+        else None
 
     async def slack_events(request: Request) -> Response:
         services.acknowledging(+1)
@@ -119,7 +120,10 @@ def create_web_app(services, bolt_app) -> Starlette:
                                 status_code=503)
         return JSONResponse(report, status_code=200 if ok else 503)
 
-    routes = [Route("/slack/events", slack_events, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    routes = [Route("/healthz", healthz, methods=["GET"])]
+    if bolt_app is not None and services.settings.slack_signing_secret:
+        # Slack only when it is configured: without a signing secret no request could be verified.
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     if services.settings.teams_enabled:  # Teams at /api/messages, in the same process, database and outbox
         from handlers.teams.app import TeamsSurface
 
@@ -160,7 +164,8 @@ def serve_http(services, host: str, port: int) -> None:
     from bot.scheduler import build_scheduler
 
     prepare(services)
-    web_app = create_web_app(services, create_app(services))
+    slack_on = bool(services.settings.slack_bot_token and services.settings.slack_signing_secret)
+    web_app = create_web_app(services, create_app(services) if slack_on else None)
     scheduler = build_scheduler(services)
     scheduler.start()
     try:

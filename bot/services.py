@@ -43,6 +43,10 @@ class Services:
 
     @cached_property
     def directory(self):
+        if not self.settings.slack_bot_token:  # a Teams-only council: nobody to ask on Slack
+            from bot.identities import KnownOnly
+
+            return KnownOnly(self.engine)
         from handlers.slack.directory import SlackDirectory
 
         # Slack's lookups of people by email and by user id; what it learns is kept in the identity table.

@@ -54,6 +54,7 @@ HOME_VERBS = {"home_report": "report", "home_request_account": "request account"
               "home_saved_answers": "saved answers"}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
+VERIFIED_FOR = 300  # seconds a checked token is trusted before its signature is checked again
 UNKNOWN_FOR = 600  # seconds a Teams user found outside the directory is not looked up again
 
 
@@ -73,6 +74,7 @@ class TeamsSurface:
         self._validator = None
         self._recorded: dict[str, tuple] = {}  # conversation id → what was last written for it
         self._unknown: dict[str, float] = {}  # Teams user id → when the roster showed them outside the directory
+        self._verified: dict[str, tuple[float, str]] = {}  # bearer token → (checked until, its service URL)
 
     # ----------------------------------------------------------------------------------- authentication
 
@@ -96,11 +98,27 @@ class TeamsSurface:
         if not header.lower().startswith("bearer "):
             raise Unauthorised("no bearer token")
         service_url = str(activity.get("serviceUrl") or "") or None
+        token = header[7:].strip()
+        now = time.time()
+        known = self._verified.get(token)
+        if known is not None and known[0] > now:
+            # Teams sends the same token with many activities: its signature, issuer and audience were checked
+            # when it first came; the service URL is checked against each activity.
+            if service_url is None or known[1].rstrip("/") != service_url.rstrip("/"):
+                raise Unauthorised("service URL does not match the token")
+            return
         try:
             # CPU work only once the signing keys are cached (the first call fetches them): run on the loop.
-            await self.validator.validate_token(header[7:].strip(), service_url=service_url)
+            claims = await self.validator.validate_token(token, service_url=service_url)
         except jwt.PyJWTError as error:
             raise Unauthorised(str(error)) from error
+        if service_url and isinstance(claims.get("exp"), (int, float)):
+            if len(self._verified) > 1000:
+                self._verified = {t: v for t, v in self._verified.items() if v[0] > now}
+                if len(self._verified) > 1000:
+                    self._verified.clear()
+            # Checked again after five minutes at most (signing keys roll over), and never past its expiry.
+            self._verified[token] = (min(float(claims["exp"]), now + VERIFIED_FOR), str(claims["serviceurl"]))
 
     # ---------------------------------------------------------------------------------------- endpoint
 

@@ -174,6 +174,9 @@ def test_serve_refuses_to_start_without_its_credentials():
     assert "missing setting SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in http.stderr
     socket = run("serve", "--socket", env={"SLACK_BOT_TOKEN": "xoxb-1"})
     assert socket.returncode == 2 and "missing setting SLACK_APP_TOKEN" in socket.stderr
+    # Teams alone needs no Slack settings, but Slack half set up beside it is refused, not served unverified.
+    half = run("serve", env={"TEAMS_APP_ID": "00000000-0000-4000-8000-000000000001", "SLACK_BOT_TOKEN": "xoxb-1"})
+    assert half.returncode == 2 and "missing setting SLACK_SIGNING_SECRET" in half.stderr
 
 
 def test_jobs_lists_and_runs_the_outbox():

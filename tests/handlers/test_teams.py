@@ -60,7 +60,7 @@ def teams_bot(database_url, connector, fake_slack, tmp_path):
     bot.close()
 
 
-def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS"):
+def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS", slack=True):
     from bot.server import create_web_app, prepare
     from bot.services import Services
     from bot.settings import load_settings
@@ -69,8 +69,9 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     from tests.support.serving import ServedApp
     from tests.support.slack_requests import SIGNING_SECRET
 
-    settings = load_settings(database_url=database_url, embeddings="none", slack_bot_token="xoxb-test-token",
-                             slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
+    on_slack = dict(slack_bot_token="xoxb-test-token", slack_signing_secret=SIGNING_SECRET,
+                    slack_api_url=fake_slack.base_url) if slack else {}
+    settings = load_settings(database_url=database_url, embeddings="none", **on_slack,
                              comms_channel=comms_channel, admin_channel="CADMIN", teams_app_id=APP_ID,
                              teams_app_password="app-password",
                              teams_keys_url=connector.keys_url, teams_token_url=connector.token_url)
@@ -78,7 +79,7 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     prepare(services)
     assert import_staff(services.engine, staff_csv(tmp_path / "staff.csv")).applied
     connector.add_member("29:sam", "sam@notts.gov.uk", "Sam Staff")
-    served = ServedApp(create_web_app(services, create_app(services)))
+    served = ServedApp(create_web_app(services, create_app(services) if slack else None))
     bot = TeamsBot(services, connector, served.url)
 
     def close():
@@ -137,6 +138,12 @@ def test_unsigned_wrongly_signed_and_foreign_activities_are_refused_and_change_n
         "Authorization": f"Bearer {connector.sign()}"}).status_code == 400
     assert teams_bot.rows(Question) == [] and teams_bot.rows(TeamsConversation) == []
     assert connector.calls == []
+    # A token already checked is trusted again only for the service URL it names.
+    token = connector.sign()
+    assert teams_bot.post(activity, token=token).status_code == 200
+    moved = personal_message(FACEBOOK, service_url="https://evil.example/")
+    assert teams_bot.post(moved, token=token).status_code == 401
+    assert [c.service_url for c in teams_bot.rows(TeamsConversation)] == [connector.service_url]
 
 
 def test_a_redelivered_activity_is_answered_once(teams_bot, connector):
@@ -678,3 +685,31 @@ def test_home_shows_a_persons_reports_and_its_buttons_open_the_forms(teams_bot, 
     assert [b.get("id") for b in opened["value"]["body"] if b.get("id")][:1] == ["kind"]  # the report form
     training = teams_bot.post(card_action("home_training", "training", service_url=connector.service_url)).json()
     assert "training" in json.dumps(training["value"]).lower()
+
+
+def test_a_council_on_teams_alone_needs_no_slack(database_url, connector, fake_slack, tmp_path):
+    from datetime import date, datetime, timezone
+
+    from bot.scheduler import run_job
+    from tests.support.services import Clock
+
+    bot = next(_teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="19:comms@thread.tacv2",
+                          slack=False))
+    try:
+        assert bot.http.post("/slack/events", content=b"{}").status_code == 404  # nothing to verify Slack with
+        assert bot.post(install(service_url=connector.service_url)).status_code == 200
+        posted(connector, "a:personal-sam")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not bot.rows(Identity):
+            time.sleep(0.01)
+        services = bot.services
+        services.clock = Clock(datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc))  # a Monday, in working hours
+        services.training.start(name="Social media awareness 2026", url="https://learn.example/sm",
+                                due=date(2026, 12, 14), directorate=None, created_by="29:harper")
+        summary = run_job(services, "training-nudges")
+        assert summary.startswith("1 training nudge(s)"), summary  # Sam, the one person known on Teams
+        assert connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
+                                  and "completed" in c.text)
+        assert fake_slack.calls == []  # nobody was looked up on Slack
+    finally:
+        bot.close()

@@ -30,6 +30,7 @@ class ConnectorCall:
     body: dict
     token: str | None
     at: float = field(default_factory=time.monotonic)
+    failed_with: int | None = None  # the HTTP status of a programmed failure, if this call got one
 
     @property
     def conversation(self) -> str:
@@ -143,10 +144,12 @@ class FakeConnector(LoopbackServer):
         found = [f"{method} {path}: {problem}" for card in cards_in(body) for problem in problems(card)]
         with self._lock:
             self.card_problems.extend(found)
-            self.calls.append(ConnectorCall(method, path, body, auth.removeprefix("Bearer ") or None))
+            call = ConnectorCall(method, path, body, auth.removeprefix("Bearer ") or None)
+            self.calls.append(call)
             failure = next((f for f in self._failures if f[0] == method), None)
             if failure is not None:
                 self._failures.remove(failure)
+                call.failed_with = failure[1]
         if failure is not None:
             self._send(request, failure[1], {"error": {"code": "Throttled" if failure[1] == 429 else
                                                        "MessageWritesBlocked", "message": "stand-in"}}, failure[2])
