@@ -3,8 +3,10 @@ with activities signed as the Bot Framework signs them (so every one goes throug
 
 * Acknowledgement: bursts of 50 concurrent signed personal-chat messages; p50/p99 of the time to the HTTP
   response, and the number of 5xx responses.
-* Mention to answer card: signed channel @mentions one at a time; p50/p95 of the time from sending the
-  activity to the answer's POST arriving at the stand-in Bot Connector.
+* Mention to answer card: signed channel @mentions one at a time, across 20 team channels; p50/p95 of the time
+  from sending the activity to the answer's POST arriving at the stand-in Bot Connector. (One channel takes at
+  most 7 bot messages in any second, which the bot keeps to: mentions one after another in a single channel
+  would measure that limit, not the bot.)
 
 The Slack figures of the same run (`bench/slack_latency.py`) are the reference.
 
@@ -89,6 +91,7 @@ def main() -> int:
             latencies: list[float] = []
             for i in range(args.mentions):
                 activity = channel_mention("Can I post photos of the kids from the fun day?", user=f"29:m{i}",
+                                           channel=f"19:team{i % 20}@thread.tacv2",
                                            service_url=connector.service_url, activity_id=f"17000{i:08d}")
                 started = time.monotonic()
                 client.post("/api/messages", content=json.dumps(activity), headers={

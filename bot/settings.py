@@ -69,9 +69,9 @@ class Settings(BaseSettings):
     teams_issuer: str = Field("https://api.botframework.com", validation_alias=AliasChoices(
         "POLICYBOT_TEAMS_ISSUER", "policybot_teams_issuer"))
     teams_token_url: str | None = _env("POLICYBOT_TEAMS_TOKEN_URL")
-    # Messages a second the bot sends to Teams in all (Teams throttles a tenant at a few tens a second; one
-    # conversation at about 7 a second, which the sender keeps to on its own).
-    teams_tenant_rate: float = Field(30.0, gt=0, le=1000, validation_alias=AliasChoices(
+    # Messages a second the bot sends to Teams in all (Teams allows an app 50 requests a second per tenant; one
+    # conversation 7 a second, which the sender keeps to on its own).
+    teams_tenant_rate: float = Field(40.0, gt=0, le=1000, validation_alias=AliasChoices(
         "POLICYBOT_TEAMS_TENANT_RATE", "policybot_teams_tenant_rate"))
     # Which platform a person known on both gets direct messages on, first choice first.
     platform_preference: str = Field("slack,teams", validation_alias=AliasChoices(

@@ -148,28 +148,40 @@ class TeamsSurface:
         except Unauthorised as error:
             log.warning("teams activity refused", extra={"reason": str(error)[:200]})
             return JSONResponse({"error": "unauthorised"}, status_code=401)
-        return await run_in_threadpool(self.handle, activity)
+        return await self.dispatch(activity)
 
-    def handle(self, activity: dict) -> Response:
+    async def dispatch(self, activity: dict) -> Response:
+        """Messages and installs are acknowledged at once, on the event loop, and claimed (a redelivery is
+        recognised by its activity id), recorded and handled in a worker thread: nothing on the acknowledgement's
+        path waits on the database. Card actions and dialogs are answered synchronously, as Teams shows the
+        answer."""
         kind = activity["type"]
         conversation = activity.get("conversation") or {}
         sender = activity.get("from") or {}
         if not isinstance(conversation, dict) or not isinstance(sender, dict) or not conversation.get("id"):
             return JSONResponse({"error": "activity without a conversation"}, status_code=400)
-        activity_id = str(activity.get("id") or "")
-        if kind != "invoke" and activity_id and not claim_once(
-                self.services.engine, _claim_key("teams", conversation["id"], activity_id), f"teams:{kind}"):
-            return Response(status_code=200)  # a redelivery of an activity already handled
-        self.record_conversation(activity)
         if kind == "message":
-            self.services.defer(self.on_message, activity)
-            return Response(status_code=200)
-        if kind == "invoke":
-            return self.on_invoke(activity)
-        if kind in {"conversationUpdate", "installationUpdate"}:
-            self.services.defer(self.on_install, activity)
-            return Response(status_code=200)
+            self.services.defer(self.claimed, activity, self.on_message)
+        elif kind in {"conversationUpdate", "installationUpdate"}:
+            self.services.defer(self.claimed, activity, self.on_install)
+        elif kind == "invoke":
+            return await run_in_threadpool(self.handle, activity)
         return Response(status_code=200)
+
+    def claimed(self, activity: dict, handler) -> None:
+        """Handle an activity once, whichever process or redelivery gets it first."""
+        activity_id = str(activity.get("id") or "")
+        conversation = str(activity["conversation"]["id"])
+        if activity_id and not claim_once(self.services.engine, _claim_key("teams", conversation, activity_id),
+                                          f"teams:{activity['type']}"):
+            return  # a redelivery of an activity already handled
+        self.record_conversation(activity)
+        handler(activity)
+
+    def handle(self, activity: dict) -> Response:
+        """An invoke (a card's button, a dialog): answered in the HTTP response."""
+        self.record_conversation(activity)
+        return self.on_invoke(activity)
 
     # ------------------------------------------------------------------------------------- recording
 

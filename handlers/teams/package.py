@@ -22,7 +22,8 @@ COMMANDS = (("help", "What I can do, with examples"),
             ("report", "Report a concern about social media"),
             ("request account", "Ask for a new council social media account"),
             ("accounts", "Look an account up in the register: accounts @handle, a web address or a name"),
-            ("my training", "Your social media training and policy acknowledgement"))
+            ("my training", "Your social media training and policy acknowledgement"),
+            ("home", "What is waiting for you: your cases, reports and forms"))
 
 
 class PackageError(ValueError):

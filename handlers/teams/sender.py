@@ -6,8 +6,8 @@ API at the conversation's service URL (recorded from the activities the bot rece
 * 429, 412, 502, 504 and other server errors are retried by the outbox with its backoff (a `Retry-After` is
   honoured up to 30 s here first); 403 (the user blocked the bot, or the app is not installed for them), 404
   and 400 are permanent: the outbox marks the message failed and alerts the admins once.
-* Sends are paced per conversation (Teams allows about 7 messages a second to one conversation) and across the
-  tenant (POLICYBOT_TEAMS_TENANT_RATE a second), so a burst of nudges or case copies is spread out rather than
+* Sends are kept within Teams' limits, 7 in any second to one conversation and POLICYBOT_TEAMS_TENANT_RATE in
+  any second in all: a send within them goes at once, a burst (nudges, case copies) is spread out rather than
   throttled.
 * Mentions are drawn with the directory names of the people mentioned; buttons meant for certain people carry a
   refresh naming the outbox message (see `render`).
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from urllib.parse import quote
 
 import httpx
@@ -67,26 +68,35 @@ class TokenSource:
 
 
 class Pacer:
-    """Spaces sends out: at most `per_conversation` a second to one conversation and `overall` a second in all.
-    `wait(conversation)` books the next free slot and sleeps until it (thread-safe)."""
+    """Keeps sends within Teams' limits: at most `per_conversation` in any second to one conversation and
+    `overall` in any second in all. A send within the limits goes at once; one over them waits for the first
+    moment it fits. `wait(conversation)` books that moment and sleeps until it (thread-safe)."""
 
-    def __init__(self, per_conversation: float = 7.0, overall: float = 30.0, clock=time.monotonic,
-                 sleep=time.sleep):
-        self.gap = 1.0 / per_conversation
-        self.overall_gap = 1.0 / overall if overall else 0.0
+    def __init__(self, per_conversation: int = 7, overall: float = 30.0, clock=time.monotonic, sleep=time.sleep):
+        self.per_conversation = max(1, int(per_conversation))
+        self.overall = max(1, int(overall))
         self.clock, self.sleep = clock, sleep
-        self._next: dict[str, float] = {}
-        self._next_any = 0.0
+        self._booked: dict[str, deque] = {}  # conversation → its latest sends (booked moments), oldest first
+        self._all: deque = deque()
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _fits(booked: deque, limit: int, moment: float) -> float:
+        """The first moment from `moment` at which one more send keeps `booked` within `limit` a second."""
+        while booked and booked[0] <= moment - 1.0:
+            booked.popleft()
+        return moment if len(booked) < limit else max(moment, booked[-limit] + 1.0)
 
     def wait(self, conversation: str) -> float:
         with self._lock:
             now = self.clock()
-            slot = max(now, self._next.get(conversation, 0.0), self._next_any)
-            self._next[conversation] = slot + self.gap
-            self._next_any = slot + self.overall_gap
-            if len(self._next) > 10_000:  # forget conversations whose slots have long passed
-                self._next = {c: t for c, t in self._next.items() if t > now}
+            booked = self._booked.setdefault(conversation, deque())
+            slot = self._fits(booked, self.per_conversation, now)
+            slot = self._fits(self._all, self.overall, slot)
+            booked.append(slot)
+            self._all.append(slot)
+            if len(self._booked) > 10_000:  # forget conversations with nothing sent in the last second
+                self._booked = {c: b for c, b in self._booked.items() if b and b[-1] > now - 1.0}
         delay = slot - now
         if delay > 0:
             self.sleep(delay)

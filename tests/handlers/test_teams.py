@@ -143,6 +143,7 @@ def test_unsigned_wrongly_signed_and_foreign_activities_are_refused_and_change_n
     assert teams_bot.post(activity, token=token).status_code == 200
     moved = personal_message(FACEBOOK, service_url="https://evil.example/")
     assert teams_bot.post(moved, token=token).status_code == 401
+    posted(connector, "a:personal-sam")  # the accepted activity, answered
     assert [c.service_url for c in teams_bot.rows(TeamsConversation)] == [connector.service_url]
 
 

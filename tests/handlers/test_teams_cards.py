@@ -72,23 +72,28 @@ def test_buttons_for_certain_people_are_left_out_and_refreshed_for_them_only():
     assert "refresh" not in card(Message(summary="s", blocks=(Paragraph(text("x")),)), ref=41)
 
 
-def test_sends_are_paced_per_conversation_and_across_the_tenant():
+def test_sends_are_kept_within_teams_limits_per_conversation_and_across_the_tenant():
     now = [100.0]
     slept: list[float] = []
 
     def sleep(seconds: float) -> None:
-        slept.append(round(seconds, 4))
+        slept.append(round(seconds, 3))
         now[0] += seconds
 
     pacer = Pacer(per_conversation=7, overall=20, clock=lambda: now[0], sleep=sleep)
-    for _ in range(3):
+    for _ in range(7):
         pacer.wait("a:one")
-    assert slept == [round(1 / 7, 4), round(1 / 7, 4)]  # one conversation: 7 a second
+        now[0] += 0.01
+    assert slept == []  # seven in a second go at once
+    pacer.wait("a:one")
+    assert slept == [0.93]  # the eighth waits until the first is a second old
     slept.clear()
     now[0] += 10
-    for conversation in ("a:1", "a:2", "a:3"):
-        pacer.wait(conversation)
-    assert slept == [0.05, 0.05]  # different conversations: the tenant's 20 a second
+    for n in range(20):
+        pacer.wait(f"a:{n}")
+    assert slept == []
+    pacer.wait("a:twenty-first")
+    assert slept == [1.0]  # the tenant's 20 a second, across conversations
     slept.clear()
     now[0] += 10
     assert pacer.wait("a:one") == 0 and slept == []  # an idle conversation is sent at once
