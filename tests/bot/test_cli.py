@@ -409,7 +409,7 @@ def test_teams_package_writes_a_manifest_with_the_bot_its_commands_and_both_icon
     assert manifest["id"] == manifest["bots"][0]["botId"] == app_id
     assert manifest["manifestVersion"] == "1.19" and manifest["validDomains"] == ["policybot.notts.gov.uk"]
     commands = [c["title"] for c in manifest["bots"][0]["commandLists"][0]["commands"]]
-    assert commands == ["help", "report", "request account", "accounts", "my training"]
+    assert commands == ["help", "report", "request account", "accounts", "my training", "home"]
     (action,) = manifest["composeExtensions"][0]["commands"]
     assert action["context"] == ["message"] and action["type"] == "action" and action["fetchTask"] is True
     assert all(len(manifest["name"]["short"]) <= 30 for _ in [0]) and len(manifest["description"]["short"]) <= 80
