@@ -97,3 +97,26 @@ def test_sends_are_kept_within_teams_limits_per_conversation_and_across_the_tena
     slept.clear()
     now[0] += 10
     assert pacer.wait("a:one") == 0 and slept == []  # an idle conversation is sent at once
+
+
+def test_the_app_package_manifest_is_valid_against_the_teams_manifest_schema():
+    import io
+    import zipfile
+    from pathlib import Path
+
+    import jsonschema
+
+    from handlers.teams.package import MANIFEST_VERSION, PackageOptions, build
+
+    schema_file = Path(__file__).resolve().parents[1] / "data" / "teams" / f"MicrosoftTeams.v{MANIFEST_VERSION}.schema.json"
+    validator = jsonschema.Draft4Validator(json.loads(schema_file.read_text(encoding="utf-8")))
+    packaged = build(PackageOptions(app_id="00000000-0000-4000-8000-00000000b07a", domain="policybot.notts.gov.uk",
+                                    developer="Nottinghamshire County Council", privacy="https://notts.gov.uk/p",
+                                    terms="https://notts.gov.uk/t", version="1.2.3"))
+    with zipfile.ZipFile(io.BytesIO(packaged)) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    assert [e.message for e in validator.iter_errors(manifest)] == []
+    broken = json.loads(json.dumps(manifest))
+    broken["bots"][0]["commandLists"][0]["commands"].append({"title": "x" * 40, "description": "too long a title"})
+    del broken["developer"]["privacyUrl"]
+    assert len(list(validator.iter_errors(broken))) >= 2  # the schema catches what Teams would refuse
