@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     teams_issuer: str = Field("https://api.botframework.com", validation_alias=AliasChoices(
         "POLICYBOT_TEAMS_ISSUER", "policybot_teams_issuer"))
     teams_token_url: str | None = _env("POLICYBOT_TEAMS_TOKEN_URL")
+    # Microsoft Graph (https://graph.microsoft.com/v1.0, with the app's User.Read.All application permission):
+    # when set, the roster job also finds by email the staff in no team the bot is in and opens their chat.
+    teams_graph_url: str | None = _env("POLICYBOT_TEAMS_GRAPH_URL")
     # Messages a second the bot sends to Teams in all (Teams allows an app 50 requests a second per tenant; one
     # conversation 7 a second, which the sender keeps to on its own).
     teams_tenant_rate: float = Field(40.0, gt=0, le=1000, validation_alias=AliasChoices(

@@ -3,7 +3,12 @@
 and a personal chat with them is created (`POST /v3/conversations`), which works once the app is installed for
 them (the setup policy in the README). Their Teams id and chat are kept in the identity table, so nudges, case
 cards and answers reach them there. Someone whose chat cannot be created (403: the app is not installed for
-them) keeps a Teams identity without a chat and is tried again on the next run."""
+them) keeps a Teams identity without a chat and is tried again on the next run.
+
+With POLICYBOT_TEAMS_GRAPH_URL set, everyone else in the directory who has no Teams chat yet is looked up in
+Microsoft Graph by email (`GET /users/{email}`, the app's User.Read.All permission): their chat is created with
+their Entra object id (Teams allows that in the personal scope once the app is installed for them), and their
+Teams id is read back from the chat's members."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ from sqlmodel import Session, select
 from bot import identities
 from bot.outbox import DeliveryError
 from bot.staff import by_email
-from storage.models import TeamsConversation, utcnow
+from storage.models import Identity, StaffMember, TeamsConversation, utcnow
 
 log = logging.getLogger(__name__)
 PAGE = 500
@@ -30,10 +35,16 @@ class RosterReport:
     matched: int = 0
     chats: int = 0
     blocked: int = 0
+    graph: bool = False
+    graph_found: int = 0
+    graph_missing: int = 0
 
     def __str__(self) -> str:
-        return (f"{self.members} team member(s) read, {self.matched} matched to the directory, {self.chats} "
+        text = (f"{self.members} team member(s) read, {self.matched} matched to the directory, {self.chats} "
                 f"personal chat(s) created, {self.blocked} not reachable yet (app not installed for them)")
+        if self.graph:
+            text += f"; Microsoft Graph: {self.graph_found} found by email, {self.graph_missing} not found"
+        return text
 
 
 class TeamsRoster:
@@ -85,7 +96,76 @@ class TeamsRoster:
             for member in members:
                 report.members += 1
                 self._member(team, member, report)
+        if self.settings.teams_graph_url:
+            report.graph = True
+            self._graph(report)
         return report
+
+    # ------------------------------------------------------------------------------------ Microsoft Graph
+
+    @property
+    def graph_tokens(self):
+        from handlers.teams.sender import TokenSource
+
+        if not hasattr(self, "_graph_tokens"):
+            self._graph_tokens = TokenSource(self.settings, self.sender.http, scope="https://graph.microsoft.com/.default")
+        return self._graph_tokens
+
+    def _graph(self, report: RosterReport) -> None:
+        """Staff with no Teams chat yet, found in Graph by email; their chat opened with their object id."""
+        with Session(self.services.engine) as session:
+            reachable = select(Identity.staff_id).where(Identity.platform == identities.TEAMS) \
+                .where(Identity.conversation.is_not(None)).where(Identity.unreachable_at.is_(None))
+            people = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
+                                  .where(StaffMember.id.not_in(reachable)).order_by(StaffMember.id)).all()
+            where = session.exec(select(TeamsConversation).order_by(TeamsConversation.updated_at.desc())).first()
+        if not people or where is None:  # no service URL known yet: the bot has to be reached in Teams once
+            return
+        base = self.settings.teams_graph_url.rstrip("/")
+        for person in people:
+            try:
+                response = self.sender.http.get(f"{base}/users/{quote(person.email, safe='@')}",
+                                                params={"$select": "id,displayName,mail"},
+                                                headers=self.graph_tokens.header())
+            except (httpx.HTTPError, DeliveryError) as error:
+                log.warning("graph lookup failed", extra={"error": str(error)[:200]})
+                return  # Graph unavailable: the next run tries again
+            if response.status_code == 404:
+                report.graph_missing += 1
+                continue
+            if response.status_code != 200:
+                log.warning("graph lookup refused", extra={"status": response.status_code})
+                return
+            object_id = str((response.json() or {}).get("id") or "")
+            if not object_id:
+                report.graph_missing += 1
+                continue
+            report.graph_found += 1
+            chat = self.create_chat(where, object_id)
+            if not chat:
+                report.blocked += 1
+                continue
+            report.chats += 1
+            user_id = self._chat_member(where, chat) or f"aad:{object_id}"
+            reference = json.dumps({"conversation_id": chat, "service_url": where.service_url, "user_id": user_id,
+                                    "aad_object_id": object_id})
+            with Session(self.services.engine) as session:
+                identities.record(session, person.id, user_id, self.services.clock(), identities.TEAMS,
+                                  conversation=reference)
+                if session.get(TeamsConversation, chat) is None:
+                    session.add(TeamsConversation(conversation_id=chat, service_url=where.service_url,
+                                                  kind="personal", user_id=user_id, tenant_id=where.tenant_id,
+                                                  updated_at=utcnow()))
+                session.commit()
+
+    def _chat_member(self, where: TeamsConversation, chat: str) -> str | None:
+        """The Teams id of the person in a personal chat (the chat's only member)."""
+        try:
+            members = self._get(f"{where.service_url.rstrip('/')}/v3/conversations/{quote(chat, safe='')}/members")
+        except (DeliveryError, httpx.HTTPError, ValueError):
+            return None
+        listed = members if isinstance(members, list) else members.get("members") or []
+        return next((str(m["id"]) for m in listed if isinstance(m, dict) and m.get("id")), None)
 
     def _member(self, team: TeamsConversation, member: dict, report: RosterReport) -> None:
         member_id = str(member.get("id") or "")

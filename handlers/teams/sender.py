@@ -40,9 +40,10 @@ SCOPE = "https://api.botframework.com/.default"
 class TokenSource:
     """Bot Framework access tokens for the app (client credentials), cached until shortly before they expire."""
 
-    def __init__(self, settings, http: httpx.Client):
+    def __init__(self, settings, http: httpx.Client, scope: str = SCOPE):
         self.settings = settings
         self.http = http
+        self.scope = scope
         self._token: tuple[str, float] | None = None
         self._lock = threading.Lock()
 
@@ -58,7 +59,7 @@ class TokenSource:
             if self._token is None or self._token[1] < time.monotonic():
                 response = self.http.post(self.url, data={
                     "grant_type": "client_credentials", "client_id": self.settings.teams_app_id or "",
-                    "client_secret": self.settings.teams_app_password or "", "scope": SCOPE})
+                    "client_secret": self.settings.teams_app_password or "", "scope": self.scope})
                 if response.status_code != 200:
                     raise DeliveryError(f"token endpoint answered {response.status_code}",
                                         permanent=response.status_code in {400, 401})

@@ -60,7 +60,7 @@ def teams_bot(database_url, connector, fake_slack, tmp_path):
     bot.close()
 
 
-def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS", slack=True):
+def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCOMMS", slack=True, **extra):
     from bot.server import create_web_app, prepare
     from bot.services import Services
     from bot.settings import load_settings
@@ -74,7 +74,7 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     settings = load_settings(database_url=database_url, embeddings="none", **on_slack,
                              comms_channel=comms_channel, admin_channel="CADMIN", teams_app_id=APP_ID,
                              teams_app_password="app-password",
-                             teams_keys_url=connector.keys_url, teams_token_url=connector.token_url)
+                             teams_keys_url=connector.keys_url, teams_token_url=connector.token_url, **extra)
     services = Services(settings)
     prepare(services)
     assert import_staff(services.engine, staff_csv(tmp_path / "staff.csv")).applied
@@ -530,6 +530,34 @@ def test_the_roster_job_opens_chats_with_staff_the_bot_has_not_met(teams_bot, co
     assert found == {teams["29:mgr"].staff_id: ("teams", "a:chat-29:mgr")}
     again = run_job(teams_bot.services, "teams-roster")
     assert "0 personal chat(s) created, 1 not reachable" in again  # the chats are kept; Alex is tried again
+
+
+def test_with_graph_the_roster_job_reaches_staff_in_no_team_the_bot_is_in(database_url, connector, fake_slack,
+                                                                         tmp_path):
+    from bot.scheduler import run_job
+
+    bot = next(_teams_bot(database_url, connector, fake_slack, tmp_path, teams_graph_url=connector.graph_url))
+    try:
+        bot.post(install(service_url=connector.service_url))  # Sam opens the bot: where Teams is, is known
+        posted(connector, "a:personal-sam")
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not bot.rows(Identity):
+            time.sleep(0.01)
+        connector.add_member("29:olly", "olly@notts.gov.uk", "Olly Other")  # in Entra, in no team with the bot
+        connector.add_member("29:alex", "alex@notts.gov.uk", "Alex Colleague")
+        connector.blocked.add("29:alex")  # the app is not installed for Alex
+        summary = run_job(bot.services, "teams-roster")
+        assert "Microsoft Graph: 2 found by email, 9 not found" in summary, summary
+        teams = {i.user_id: i for i in bot.rows(Identity) if i.platform == "teams"}
+        olly = teams["29:olly"]  # the Teams id read back from the new chat
+        assert json.loads(olly.conversation)["conversation_id"] == "a:chat-" + connector.members["29:olly"]["aadObjectId"]
+        assert "29:alex" not in teams
+        lookups = [c.path for c in connector.calls if c.path.startswith("/graph/users/")]
+        assert "/graph/users/olly@notts.gov.uk" in lookups and "/graph/users/sam@notts.gov.uk" not in lookups
+        again = run_job(bot.services, "teams-roster")
+        assert "Microsoft Graph: 1 found by email" in again  # only Alex is looked up again
+    finally:
+        bot.close()
 
 
 def _meet(bot, connector, fake_slack, people: dict[str, tuple[str, str]]) -> None:

@@ -88,6 +88,10 @@ class FakeConnector(LoopbackServer):
     def token_url(self) -> str:
         return f"{self.origin}/token"
 
+    @property
+    def graph_url(self) -> str:
+        return f"{self.origin}/graph"
+
     # -------------------------------------------------------------------------------- programming
 
     def add_member(self, user_id: str, email: str, name: str) -> None:
@@ -154,15 +158,27 @@ class FakeConnector(LoopbackServer):
             self._send(request, failure[1], {"error": {"code": "Throttled" if failure[1] == 429 else
                                                        "MessageWritesBlocked", "message": "stand-in"}}, failure[2])
             return
+        if path.startswith("/graph/users/"):  # Microsoft Graph: a user by email
+            email = unquote(path.rsplit("/", 1)[-1]).lower()
+            found = next((m for m in self.members.values() if m["email"] == email), None)
+            self._send(request, 200 if found else 404, {"id": found["aadObjectId"], "displayName": found["name"],
+                                                        "mail": email} if found else {"error": {"code": "NotFound"}})
+            return
         if path.endswith("/pagedmembers"):
             self._send(request, 200, {"members": list(self.members.values())})
             return
         if method == "POST" and path.endswith("/v3/conversations"):
             member = ((body.get("members") or [{}])[0]).get("id", "")
-            if member in self.blocked:
+            blocked_ids = {m["aadObjectId"] for u, m in self.members.items() if u in self.blocked}
+            if member in self.blocked or member in blocked_ids:
                 self._send(request, 403, {"error": {"code": "Forbidden", "message": "app not installed"}})
             else:
                 self._send(request, 201, {"id": f"a:chat-{member}"})
+            return
+        if method == "GET" and path.endswith("/members"):  # a personal chat's member (created for them)
+            chat = unquote(path.split("/v3/conversations/", 1)[1].split("/")[0]).removeprefix("a:chat-")
+            found = [m for m in self.members.values() if chat in (m["id"], m["aadObjectId"])]
+            self._send(request, 200, found)
             return
         if "/members/" in path:
             member = self.members.get(unquote(path.rsplit("/", 1)[-1]))
