@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -77,10 +78,20 @@ class DeliveryError(Exception):
     `unreachable` when the platform says this person cannot be reached at all (they blocked the bot, or the app
     is not installed for them)."""
 
-    def __init__(self, error: str, *, permanent: bool = False, uncertain: bool = False, unreachable: bool = False):
+    def __init__(self, error: str, *, permanent: bool = False, uncertain: bool = False, unreachable: bool = False,
+                 retry_after: float | None = None):
         super().__init__(error)
         self.error, self.permanent, self.uncertain = error, permanent, uncertain
         self.unreachable = unreachable
+        self.retry_after = retry_after  # seconds the platform asked the bot to wait (Retry-After)
+
+
+def retry_delay(attempts: int, retry_after: float | None = None, rng=random) -> float:
+    """Seconds before a failed message is tried again: 30 s doubling with each attempt up to an hour, spread by
+    ±20 % so messages throttled together are not all retried together, and never sooner than the platform's
+    Retry-After."""
+    base = min(30 * 2 ** max(attempts - 1, 0), 3600) * rng.uniform(0.8, 1.2)
+    return max(base, min(float(retry_after), 3600.0)) if retry_after else base
 
 
 class Sender(Protocol):
@@ -153,7 +164,8 @@ class Outbox:
             channel, ts = sender.send(message)
         except DeliveryError as error:
             self._record_failure(message, (UNCERTAIN if error.uncertain else "") + error.error[:300],
-                                 permanent=error.permanent, report=report, unreachable=error.unreachable)
+                                 permanent=error.permanent, report=report, unreachable=error.unreachable,
+                                 retry_after=error.retry_after)
             return
         table = OutboxMessage.__table__
         # One statement, committed on its own (no BEGIN/COMMIT round trips): recorded the moment Slack has it.
@@ -164,12 +176,12 @@ class Outbox:
         report.sent += 1
 
     def _record_failure(self, message: OutboxMessage, error: str, *, permanent: bool, report: DeliveryReport,
-                        unreachable: bool = False) -> None:
+                        unreachable: bool = False, retry_after: float | None = None) -> None:
         attempts = message.attempts
         if (message.last_error or "").startswith(UNCERTAIN) and not error.startswith(UNCERTAIN):
             error = UNCERTAIN + error  # an earlier attempt may still have arrived: keep checking before resending
         failed = permanent or attempts >= MAX_ATTEMPTS
-        delay = timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+        delay = timedelta(seconds=retry_delay(attempts, retry_after))
         alerts: list[int] = []
         with Session(self.engine) as session:
             session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(

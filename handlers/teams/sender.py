@@ -177,11 +177,12 @@ class TeamsSender:
                 if attempt == 0 and wait is not None and wait <= RETRY_AFTER_CAP:
                     time.sleep(wait)
                     continue
-                raise DeliveryError(f"Bot Connector answered {response.status_code}")
+                raise DeliveryError(f"Bot Connector answered {response.status_code}", retry_after=wait)
             detail = _error_code(response)
             raise DeliveryError(f"Bot Connector answered {response.status_code} {detail}".strip(), permanent=True,
                                 unreachable=response.status_code == 403)
-        raise DeliveryError(f"Bot Connector answered {response.status_code} after Retry-After")
+        raise DeliveryError(f"Bot Connector answered {response.status_code} after Retry-After",
+                            retry_after=_retry_after(response))
 
 
 def _retry_after(response: httpx.Response) -> float | None:

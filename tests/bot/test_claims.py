@@ -194,3 +194,16 @@ def test_only_a_failed_message_is_put_back_in_the_queue(engine):
     assert requeue(engine, failed) is True
     again = next(m for m in unsent(engine) if m.id == failed)
     assert (again.status, again.attempts) == ("pending", 0) and unsent(engine, failed_only=True) == []
+
+
+def test_retries_back_off_with_jitter_and_never_before_the_platforms_retry_after():
+    import random
+
+    from bot.outbox import retry_delay
+
+    rng = random.Random(7)
+    first = [retry_delay(1, rng=rng) for _ in range(200)]
+    assert 24 <= min(first) < 27 and 33 < max(first) <= 36 and len({round(d, 3) for d in first}) > 150  # spread
+    assert all(2880 <= retry_delay(8, rng=rng) <= 3600 * 1.2 for _ in range(50))  # capped near an hour
+    assert all(retry_delay(1, 120, rng=rng) == 120 for _ in range(20))  # Retry-After: 120 is honoured
+    assert retry_delay(1, 99999, rng=rng) >= 3600

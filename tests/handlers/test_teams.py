@@ -742,3 +742,22 @@ def test_a_council_on_teams_alone_needs_no_slack(database_url, connector, fake_s
         assert fake_slack.calls == []  # nobody was looked up on Slack
     finally:
         bot.close()
+
+
+def test_a_dialog_opened_from_a_card_takes_a_report(teams_bot, connector):
+    from storage.models import Report
+
+    def invoke(name, data=None):
+        activity = card_action("report_open", "", service_url=connector.service_url)
+        activity["name"], activity["value"] = name, ({"data": data} if data is not None else {})
+        return teams_bot.post(activity).json()
+
+    opened = invoke("task/fetch")
+    assert opened["task"]["type"] == "continue"
+    form = opened["task"]["value"]["card"]["content"]
+    assert {"kind", "description"} <= {b.get("id") for b in form["body"]}
+    assert "Say what happened" in json.dumps(invoke("task/submit", {"kind": "misuse", "description": ""}))
+    assert teams_bot.rows(Report) == []
+    done = invoke("task/submit", {"kind": "misuse", "description": "A colleague posted a resident's photo."})
+    assert done["task"]["type"] == "message" and "is received" in done["task"]["value"]
+    assert [r.reporter_user_id for r in teams_bot.rows(Report)] == ["29:sam"]
