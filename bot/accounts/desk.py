@@ -104,6 +104,15 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
                 allowed |= identities.all_user_ids(session, person.id)
         return allowed
 
+    def _elsewhere(self, session: Session, user_id: str) -> bool:
+        """Whether this person is reached on another platform than the Comms channel's."""
+        channel = self.settings.comms_channel or ""
+        channel_platform = identities.TEAMS if identities.is_teams_channel(channel) else identities.SLACK
+        found = identities.address_of(session, user_id)
+        platform = found[0] if found is not None else (identities.TEAMS if identities.is_teams_user(user_id)
+                                                       else identities.SLACK)
+        return platform != channel_platform
+
     def _director_id(self, session: Session, director) -> str | None:
         """Where the director is asked: their id on the first platform of the preference that can reach them."""
         slack_id = self.directory.user_id(director, session)
@@ -272,8 +281,13 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
             self._event(session, request, user_id, "recommended to director", director.name)
             session.flush()
             ids = self._refresh(session, request)
-            ids.append(self._in_thread(session, request, say.director_message(
-                request, zone=self.zone, deciders=tuple(self.deciders(session, request))), purpose="account-director"))
+            asking = say.director_message(request, zone=self.zone, deciders=tuple(self.deciders(session, request)))
+            ids.append(self._in_thread(session, request, asking, purpose="account-director"))
+            if self._elsewhere(session, director_id):
+                # The director is on another platform than the Comms channel: asked in their own chat as well
+                # (that copy is kept up to date with the thread's).
+                ids.append(self.enqueue(session, channel=director_id, content=asking, purpose="account-director",
+                                        ref_type="account_request", ref_id=request.id).id)
             ids.append(self._tell_requester(session, request, say.note(
                 "Communications and Marketing have recommended ", say.Strong(request.reference), " to the Corporate "
                 f"Director for {request.directorate}, who will decide it.")))

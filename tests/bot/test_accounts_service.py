@@ -79,3 +79,32 @@ def test_nobody_recommends_or_approves_their_own_request(desk):
     desk.recommend(directors.id, directors.version, "UCOMMS")
     with pytest.raises(AccountError, match="You asked for"):
         desk.approve(directors.id, version(desk, directors.id), "UDIR")
+
+
+def test_a_director_on_another_platform_than_the_comms_channel_is_asked_in_their_own_chat_too(engine, tmp_path):
+    import json
+
+    from bot import identities
+    from bot.staff import by_email
+    from storage.models import Identity
+
+    desk = council_services(engine, tmp_path, MONDAY_10AM, comms_channel="CCOMMS",
+                            teams_app_id="00000000-0000-4000-8000-00000000b07a").accounts  # Slack and Teams
+    with Session(desk.engine) as session:  # Dana Director uses Teams only; the Comms channel is in Slack
+        director = by_email(session, "dir.place@notts.gov.uk")
+        identities.record(session, director.id, None, MONDAY_10AM, identities.SLACK)  # Slack: not found
+        identities.record(session, director.id, "29:dir", MONDAY_10AM, identities.TEAMS,
+                          conversation=json.dumps({"conversation_id": "a:personal-dir"}))
+        session.commit()
+        assert {(i.platform, i.user_id) for i in session.exec(select(Identity).where(Identity.staff_id == director.id))} \
+            == {(identities.TEAMS, "29:dir"), (identities.SLACK, None)}
+    request = submitted(desk)
+    outcome = desk.recommend(request.id, request.version, "UCOMMS")
+    desk.services.outbox.deliver(outcome.outbox_ids)
+    (in_thread,) = [m for m in desk.services.outbox.to("CCOMMS") if say.APPROVE in buttons(m)]
+    (in_chat,) = desk.services.outbox.to("a:personal-dir")
+    assert in_chat == in_thread and buttons(in_chat)[say.APPROVE] == f"{request.id}:{version(desk, request.id)}"
+    outcome = desk.approve(request.id, version(desk, request.id), "29:dir")
+    desk.services.outbox.deliver(outcome.outbox_ids)
+    updated = desk.services.outbox.to("a:personal-dir")[-1]  # the chat's copy brought up to date in place
+    assert say.APPROVE not in buttons(updated) and "Approved" in updated.summary + str(updated.blocks)
