@@ -83,8 +83,8 @@ def home_message(home: Home, zone=None):
         version = f" ({found['version']})" if found["version"] else ""
         blocks.append(Paragraph(text(Icon("warning"), " A new version of ", Strong(found["document"]), version,
                                      " is indexed; staff will be asked to acknowledge it when HR start it.")))
-    actions = [Action(HOME_REPORT, "Report a concern", "report"),
-               Action(HOME_REQUEST_ACCOUNT, "Request a social media account", "account"),
+    actions = [Action(HOME_REPORT, "Report a concern", "report", dialog=True),
+               Action(HOME_REQUEST_ACCOUNT, "Request a social media account", "account", dialog=True),
                Action(HOME_TRAINING, "My social media training", "training")]
     if home.saved_answers is not None:
         actions.append(Action(HOME_SAVED_ANSWERS, f"Saved answers ({len(home.saved_answers)})", "saved"))

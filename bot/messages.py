@@ -141,6 +141,7 @@ class Action:
     primary: bool = False
     confirm: Confirm | None = None
     danger: bool = False  # a button that refuses or ends something
+    dialog: bool = False  # it opens a form, in a dialog where the platform has them (Teams)
 
 
 @dataclass(frozen=True)
@@ -278,7 +279,8 @@ def _block_json(block: Block) -> dict:
     if isinstance(block, Divider):
         return {"divider": True}
     return {"actions": [{"id": a.id, "label": a.label, "value": a.value, "url": a.url, "primary": a.primary,
-                         "danger": a.danger, "confirm": vars(a.confirm) if a.confirm else None}
+                         "danger": a.danger, "confirm": vars(a.confirm) if a.confirm else None,
+                         **({"dialog": True} if a.dialog else {})}
                         for a in block.actions],
             "group": block.group, **({"only_for": list(block.only_for)} if block.only_for else {})}
 
@@ -301,6 +303,7 @@ def _block_from(raw: dict) -> Block:
         return Divider()
     return Actions(tuple(Action(id=str(a["id"]), label=str(a["label"]), value=str(a.get("value") or ""),
                                 url=a.get("url"), primary=bool(a.get("primary")), danger=bool(a.get("danger")),
-                                confirm=Confirm(**a["confirm"]) if a.get("confirm") else None)
+                                confirm=Confirm(**a["confirm"]) if a.get("confirm") else None,
+                                dialog=bool(a.get("dialog")))
                          for a in raw["actions"]), raw.get("group"),
                    tuple(str(u) for u in raw.get("only_for") or ()))

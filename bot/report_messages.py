@@ -109,7 +109,7 @@ def case_message(report: Report, *, show_reporter: bool, assigned: list[Inline],
         value = str(report.id)
         buttons = [Action(ACK, "Acknowledge", value, primary=True)] if report.status in ("open", "submitted") else []
         buttons += [Action(REFER_HR, "Refer to HR", value), Action(REFER_LEGAL, "Refer to Legal", value),
-                    Action(CLOSE, "Close…", value)]
+                    Action(CLOSE, "Close…", value, dialog=True)]
         if not show_reporter:
             buttons.append(Action(SHOW_REPORTER, "Show reporter", value, confirm=Confirm(
                 "Show the reporter?", "The reporter's name is shown only to you, and the viewing is recorded on "

@@ -335,7 +335,7 @@ class TeamsSurface:
                 return Message(summary="Account requests", blocks=(Paragraph(text(
                     "Account requests aren't set up yet: the bot has no Communications and Marketing channel. "
                     "Please contact Communications and Marketing directly.")),))
-            return forms.account_request_card(self.services.accounts.directorates())
+            return forms.account_request_launcher()
         return None
 
     def say(self, activity: dict, reply: Message | dict) -> None:
@@ -376,13 +376,13 @@ class TeamsSurface:
 
     def on_invoke(self, activity: dict) -> Response:
         name = activity.get("name")
-        if name in {"composeExtension/fetchTask", "task/fetch"}:
-            return self.report_dialog(activity)
-        if name in {"composeExtension/submitAction", "task/submit"}:
+        if name in {"composeExtension/fetchTask", "task/fetch", "composeExtension/submitAction", "task/submit"}:
             data = (activity.get("value") or {}).get("data")
             data = data if isinstance(data, dict) else {}
             user = str((activity.get("from") or {}).get("id") or "")
-            return self.report_submitted(activity, data, user, dialog=True)
+            if name.endswith(("fetchTask", "fetch")):
+                return self.open_dialog(activity, str(data.get("verb") or ""), str(data.get("value") or ""), user)
+            return self.dialog_submitted(activity, data, user)
         if name != "adaptiveCard/action":
             return JSONResponse({"status": 200}, status_code=200)
         action = ((activity.get("value") or {}).get("action") or {})
@@ -535,7 +535,7 @@ class TeamsSurface:
             return _invoke_message(f"Nothing changed: {error}.")
         return _invoke_card(forms.saved_answers_card(saved_answers.list_answers(self.services.engine, limit=10), note))
 
-    def account_requested(self, activity: dict, data: dict, user: str) -> Response:
+    def account_requested(self, activity: dict, data: dict, user: str, dialog: bool = False) -> Response:
         """The account request form: errors under their fields (nothing saved), or the request saved once (a
         replayed submission is recognised by its activity id) and sent to Comms after the answer."""
         from bot.accounts import AccountError, RequestInput, validate
@@ -553,23 +553,30 @@ class TeamsSurface:
         errors = validate(request_input, directorates or None)
         if problem:
             errors["staff"] = problem
+        def form(problems: dict) -> Response:
+            drawn = forms.account_request_card(directorates, values, problems, dialog=dialog)
+            return _task_card(drawn, title="Request a social media account") if dialog else _invoke_card(drawn)
+
+        def say(words: str) -> Response:
+            return _task_message(words) if dialog else _invoke_message(words)
+
         if errors:
-            return _invoke_card(forms.account_request_card(directorates, values, errors))
+            return form(errors)
         claim = _claim_key("teams-account", activity["conversation"]["id"], str(activity.get("id") or ""))
         if activity.get("id") and not claim_once(self.services.engine, claim, "teams:account_request"):
-            return _invoke_message("That request was already received.")
+            return say("That request was already received.")
         try:
             request, ids = work.submit(request_input, user)
         except AccountError as error:
-            return _invoke_card(forms.account_request_card(directorates, values, {"platform": str(error)}))
+            return form({"platform": str(error)})
 
         def deliver() -> None:
             self.services.outbox.deliver(ids)
             work.remember_people(request.id)
 
         self.services.defer(deliver)
-        return _invoke_message(f"Thank you: your request {request.reference} is with Communications and Marketing. "
-                               "I'll tell you here at each step.")
+        return say(f"Thank you: your request {request.reference} is with Communications and Marketing. I'll tell "
+                   "you in our chat at each step.")
 
     def handoff_action(self, verb: str, value: str, user: str, data: dict) -> Response:
         """The Comms hand-off card's buttons and its answer and "not for us" forms (Comms only, checked by the
@@ -600,6 +607,54 @@ class TeamsSurface:
             return _invoke_message(str(error))
         self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
         return _invoke_message(outcome.message)
+
+    def open_dialog(self, activity: dict, verb: str, value: str, user: str) -> Response:
+        """A dialog opened from a card's button (or the "Report this message" action): the form it names."""
+        from bot import report_messages as say
+        from bot.reports import OUTCOMES, ReportError
+        from handlers.teams import forms
+
+        if verb == say.CLOSE:
+            try:
+                report = self.services.cases.closing(_number(value), user)
+            except (ReportError, ValueError) as error:
+                return _task_message(str(error) or "That button is out of date.")
+            return _task_card(close_card(report, OUTCOMES, dialog=True), title=f"Close {report.reference}")
+        if verb in {"home_request_account", forms.ACCOUNT_OPEN}:
+            if not self.settings.comms_channel:
+                return _task_message("Account requests aren't set up yet: the bot has no Communications and "
+                                     "Marketing channel. Please contact Communications and Marketing directly.")
+            return _task_card(forms.account_request_card(self.services.accounts.directorates(), dialog=True),
+                              title="Request a social media account")
+        return self.report_dialog(activity)
+
+    def dialog_submitted(self, activity: dict, data: dict, user: str) -> Response:
+        from handlers.teams import forms
+
+        verb = str(data.get("verb") or "")
+        if verb == CLOSE_SUBMIT:
+            return self.close_submitted(str(data.get("value") or ""), user, data)
+        if verb == forms.ACCOUNT_SUBMIT:
+            return self.account_requested(activity, data, user, dialog=True)
+        return self.report_submitted(activity, data, user, dialog=True)
+
+    def close_submitted(self, value: str, user: str, data: dict) -> Response:
+        """The Close dialog of a case: its outcome and notes; the dialog stays open with what to fix."""
+        from bot.reports import OUTCOMES, ReportError
+
+        chosen, notes = str(data.get("outcome") or ""), str(data.get("notes") or "")[:3001]
+        try:
+            report_id = _number(value)
+            if chosen not in OUTCOMES or len(notes) > 3000:
+                report = self.services.cases.closing(report_id, user)
+                error = "Choose an outcome." if chosen not in OUTCOMES else "Please keep the notes to 3,000 characters."
+                return _task_card(close_card(report, OUTCOMES, dialog=True, error=error, notes=notes[:3000]),
+                                  title=f"Close {report.reference}")
+            outcome = self.services.cases.close(report_id, user, chosen, notes or None)
+        except (ReportError, ValueError) as error:
+            return _task_message(str(error) or "That button is out of date.")
+        self.services.defer(self.services.outbox.deliver, outcome.outbox_ids)
+        return _task_message(outcome.message)
 
     def report_dialog(self, activity: dict) -> Response:
         """"Report this message": the report form in a dialog, with the message's text and link."""
@@ -749,26 +804,30 @@ def policy_card(document, passages) -> dict:
     return card(Message(summary=document.title, blocks=tuple(blocks)))
 
 
-def close_card(report, outcomes: dict) -> dict:
-    """The inline form that closes a case: its outcome and notes, sent back with Action.Execute."""
+def close_card(report, outcomes: dict, dialog: bool = False, error: str | None = None, notes: str = "") -> dict:
+    """The form that closes a case, its outcome and notes: in a dialog (Action.Submit), or inline in the card
+    (Action.Execute)."""
     from handlers.teams.render import escape
 
-    return {"type": "AdaptiveCard", "version": "1.5",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "body": [{"type": "TextBlock", "wrap": True, "weight": "Bolder", "text": f"Close {escape(report.reference)}"},
-                     {"type": "Input.ChoiceSet", "id": "outcome", "label": "Outcome", "isRequired": True,
-                      "errorMessage": "Choose an outcome.",
-                      "choices": [{"title": label, "value": key} for key, label in outcomes.items()]},
-                     {"type": "Input.Text", "id": "notes", "label": "Notes (optional)", "isMultiline": True,
-                      "maxLength": 3000}],
-            "actions": [{"type": "Action.Execute", "title": "Close the case", "verb": CLOSE_SUBMIT,
-                         "data": {"verb": CLOSE_SUBMIT, "value": str(report.id)}}]}
+    body = [{"type": "TextBlock", "wrap": True, "weight": "Bolder", "text": f"Close {escape(report.reference)}"},
+            {"type": "Input.ChoiceSet", "id": "outcome", "label": "Outcome", "isRequired": True,
+             "errorMessage": "Choose an outcome.",
+             "choices": [{"title": label, "value": key} for key, label in outcomes.items()]},
+            {"type": "Input.Text", "id": "notes", "label": "Notes (optional)", "isMultiline": True,
+             "maxLength": 3000, **({"value": notes} if notes else {})}]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    data = {"verb": CLOSE_SUBMIT, "value": str(report.id)}
+    action = {"type": "Action.Submit", "title": "Close the case", "data": data} if dialog else \
+        {"type": "Action.Execute", "title": "Close the case", "verb": CLOSE_SUBMIT, "data": data}
+    return {"type": "AdaptiveCard", "version": "1.5", "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "body": body, "actions": [action]}
 
 
-def _task_card(drawn: dict) -> Response:
+def _task_card(drawn: dict, title: str = "Report a concern") -> Response:
     """A dialog (task module) showing `drawn`."""
     return JSONResponse({"task": {"type": "continue", "value": {
-        "title": "Report a concern", "height": "large", "width": "medium",
+        "title": title[:60], "height": "large", "width": "medium",
         "card": {"contentType": "application/vnd.microsoft.card.adaptive", "content": drawn}}}})
 
 

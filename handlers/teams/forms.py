@@ -141,6 +141,7 @@ def not_for_us_card(value: str) -> dict:
 # ------------------------------------------------------------------------------------ account requests
 
 ACCOUNT_SUBMIT = "account_request_submit"
+ACCOUNT_OPEN = "account_request_open"
 ACCOUNT_FIELDS = ("platform", "handle", "service", "directorate", "purpose", "business_case", "staff",
                   "monitoring_hours", "training")
 REASON_SUBMIT = "account_reason_submit"
@@ -160,7 +161,21 @@ def _text_input(field: str, label: str, values: dict, *, limit: int, required: b
             **({"placeholder": placeholder} if placeholder else {}), **({"value": found} if found else {})}
 
 
-def account_request_card(directorates: list[str], values: dict | None = None, errors: dict | None = None) -> dict:
+def account_request_launcher() -> dict:
+    """What `request account` answers: what happens to a request, and the button that opens its form."""
+    return _card([
+        {"type": "TextBlock", "text": "Request a new council social media account", "weight": "Bolder",
+         "size": "Medium", "wrap": True},
+        {"type": "TextBlock", "wrap": True, "text": "Communications and Marketing review the request and the "
+         "Corporate Director for the directorate decides (para 19); approved accounts go in the council's "
+         "register (para 28). You'll need the account's name, its purpose and audience, the business case, "
+         "the council emails of at least two people who will run it, and when it will be monitored."}],
+        [{"type": "Action.Submit", "title": "Open the request form",
+          "data": {"msteams": {"type": "task/fetch"}, "verb": ACCOUNT_OPEN, "value": ""}}])
+
+
+def account_request_card(directorates: list[str], values: dict | None = None, errors: dict | None = None,
+                         dialog: bool = False) -> dict:
     """A new council social media account (para 19): the same questions as Slack's form; `errors` under their
     fields. People are named by their council email, as Teams cards cannot pick a person the bot would know."""
     from bot.account_terms import PLATFORMS
@@ -213,8 +228,9 @@ def account_request_card(directorates: list[str], values: dict | None = None, er
               "media awareness training (para 26)", "valueOn": "true", "valueOff": "false",
               **({"value": "true"} if values.get("training") == "true" else {})}]
     body += _error(errors, "training")
-    return _card(body, [{"type": "Action.Execute", "title": "Send the request", "verb": ACCOUNT_SUBMIT,
-                         "data": {"verb": ACCOUNT_SUBMIT}}])
+    send = {"type": "Action.Submit", "title": "Send the request", "data": {"verb": ACCOUNT_SUBMIT}} if dialog else \
+        {"type": "Action.Execute", "title": "Send the request", "verb": ACCOUNT_SUBMIT, "data": {"verb": ACCOUNT_SUBMIT}}
+    return _card(body, [send])
 
 
 def reason_card(action: str, value: str, summary: str, error: str | None = None, typed: str = "") -> dict:

@@ -14,7 +14,7 @@ import json
 import re
 
 from microsoft_teams.cards import (ActionSet, AdaptiveCard, Container, ExecuteAction, Fact, FactSet,
-                                   OpenUrlAction, TextBlock)
+                                   OpenUrlAction, SubmitAction, TextBlock)
 
 from bot.messages import (Actions, Bullets, Code, Context, Divider, Excerpt, Fields, Icon, Link, Mention, Message,
                           Paragraph, Quote, Strong, Text)
@@ -130,6 +130,9 @@ def card(message: Message, text_limit: int | None = None, *, ref: int | None = N
             for action in block.actions:
                 if action.url:
                     actions.append(OpenUrlAction(title=action.label[:40], url=action.url))
+                elif action.dialog:  # opens its form in a dialog: Teams sends `task/fetch` with this data
+                    actions.append(SubmitAction(title=action.label[:40], data={
+                        "msteams": {"type": "task/fetch"}, "verb": action.id, "value": action.value}))
                 else:
                     actions.append(ExecuteAction(title=action.label[:40], verb=action.id,
                                                  data={"verb": action.id, "value": action.value}))

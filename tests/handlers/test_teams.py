@@ -322,8 +322,11 @@ def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_t
     services.outbox.deliver(services.cases.route(report.id))
     (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
                                  and report.reference in c.text)
-    verbs = {a.get("verb") for b in case.card["body"] if b["type"] == "ActionSet" for a in b["actions"]}
-    assert {"report_acknowledge", "report_close_open"} <= verbs
+    verbs = _verbs(case.card)
+    assert {"report_acknowledge", "report_close_open"} <= set(verbs)
+    (close_button,) = [a for b in case.card["body"] if b["type"] == "ActionSet" for a in b["actions"]
+                       if a["type"] == "Action.Submit"]
+    assert close_button["data"]["msteams"] == {"type": "task/fetch"}  # Close opens a dialog
     assert connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-sam"
                               and report.reference in c.text)  # the receipt, in the reporter's chat
 
@@ -335,15 +338,20 @@ def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_t
     assert teams_bot.rows(Report)[0].status == "acknowledged", done
     assert connector.wait_for(lambda c: c.method == "PUT" and c.conversation == "a:personal-mgr")  # in place
 
-    form = teams_bot.post(card_action("report_close_open", str(report.id), user="29:mgr",
-                                      conversation="a:personal-mgr", service_url=connector.service_url)).json()
-    assert form["type"] == "application/vnd.microsoft.card.adaptive"
-    choices = [c["value"] for b in form["value"]["body"] if b["type"] == "Input.ChoiceSet" for c in b["choices"]]
-    close = card_action("report_close_submit", str(report.id), user="29:mgr", conversation="a:personal-mgr",
-                        service_url=connector.service_url)
-    close["value"]["action"]["data"].update({"outcome": choices[0], "notes": "Spoken to; post removed."})
-    assert teams_bot.post(close).json()["statusCode"] == 200
-    assert teams_bot.rows(Report)[0].status == "closed"
+    refused = _dialog(teams_bot, connector, "task/fetch", close_button["data"])  # Sam does not handle the case
+    assert refused["task"]["type"] == "message"
+    opened = _dialog(teams_bot, connector, "task/fetch", close_button["data"], user="29:mgr",
+                     conversation="a:personal-mgr")
+    form = opened["task"]["value"]["card"]["content"]
+    choices = [c["value"] for b in form["body"] if b["type"] == "Input.ChoiceSet" for c in b["choices"]]
+    (submit,) = form["actions"]
+    again = _dialog(teams_bot, connector, "task/submit", {**submit["data"], "outcome": ""}, user="29:mgr",
+                    conversation="a:personal-mgr")
+    assert "Choose an outcome" in json.dumps(again) and teams_bot.rows(Report)[0].status == "acknowledged"
+    closed = _dialog(teams_bot, connector, "task/submit", {**submit["data"], "outcome": choices[0],
+                                                           "notes": "Spoken to; post removed."},
+                     user="29:mgr", conversation="a:personal-mgr")
+    assert closed["task"]["type"] == "message" and teams_bot.rows(Report)[0].status == "closed"
 
 
 def test_commands_and_the_report_form_with_field_errors_and_one_case_per_submission(teams_bot, connector):
@@ -574,7 +582,16 @@ def _meet(bot, connector, fake_slack, people: dict[str, tuple[str, str]]) -> Non
 
 
 def _verbs(card: dict) -> dict[str, str]:
-    return {a["verb"]: a["data"]["value"] for b in card["body"] if b["type"] == "ActionSet" for a in b["actions"]}
+    """Each button's verb and value (a dialog button, Action.Submit with task/fetch, carries them in its data)."""
+    return {a.get("verb") or a["data"]["verb"]: a["data"]["value"] for b in card["body"] if b["type"] == "ActionSet"
+            for a in b["actions"]}
+
+
+def _dialog(bot, connector, name: str, data: dict, user: str = "29:sam", conversation: str = "a:personal-sam"):
+    """A `task/fetch` or `task/submit` invoke, as Teams sends it for a dialog opened from a card."""
+    activity = card_action("", "", user=user, conversation=conversation, service_url=connector.service_url)
+    activity["name"], activity["value"] = name, {"data": data}
+    return bot.post(activity).json()
 
 
 def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_director_alone(database_url, connector,
@@ -601,17 +618,23 @@ def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_dir
             return bot.post(activity).json()
 
         bot.post(personal_message("request account", service_url=connector.service_url))
-        (form,) = connector.wait_for(lambda c: c.method == "POST" and "Request a new council" in c.text)
-        directorates = [c["value"] for b in form.card["body"] if b.get("id") == "directorate" for c in b["choices"]]
+        (launcher,) = connector.wait_for(lambda c: c.method == "POST" and "Request a new council" in c.text)
+        (open_form,) = launcher.card["actions"]
+        opened = _dialog(bot, connector, "task/fetch", open_form["data"])
+        form = opened["task"]["value"]["card"]["content"]  # the form, in a dialog
+        directorates = [c["value"] for b in form["body"] if b.get("id") == "directorate" for c in b["choices"]]
         assert "Place" in directorates
+        (send,) = form["actions"]
         fields = dict(platform="Instagram", handle="@NottsHighways <!channel>", service="Highways",
                       directorate="place", purpose="Roadworks news for residents.", business_case="Fewer calls.",
                       staff="sam@notts.gov.uk, nobody@notts.gov.uk", monitoring_hours="Mon–Fri 9–5", training="false")
-        shown = act("account_request_submit", "", **fields)
-        errors = " ".join(b["text"] for b in shown["value"]["body"] if b.get("color") == "Attention")
+        shown = _dialog(bot, connector, "task/submit", {**send["data"], **fields})
+        errors = " ".join(b["text"] for b in shown["task"]["value"]["card"]["content"]["body"]
+                          if b.get("color") == "Attention")
         assert "nobody@notts.gov.uk" in errors and "training" in errors and bot.rows(AccountRequest) == []
         fields.update(staff="sam@notts.gov.uk; alex@notts.gov.uk", training="true")
-        assert "is with Communications and Marketing" in act("account_request_submit", "", **fields)["value"]
+        done = _dialog(bot, connector, "task/submit", {**send["data"], **fields})
+        assert done["task"]["type"] == "message" and "is with Communications and Marketing" in done["task"]["value"]
         (request,) = bot.rows(AccountRequest)
         assert (request.requester_user_id, request.directorate, request.staff_user_ids) == \
             ("29:sam", "Place", "29:sam,29:alex")
@@ -709,9 +732,11 @@ def test_home_shows_a_persons_reports_and_its_buttons_open_the_forms(teams_bot, 
     assert report.reference in home.text and "Saved answers" not in home.text  # Sam is not in Comms
     verbs = _verbs(home.card)
     assert set(verbs) == {"home_report", "home_request_account", "home_training"}
-    opened = teams_bot.post(card_action("home_report", verbs["home_report"],
-                                        service_url=connector.service_url)).json()
-    assert [b.get("id") for b in opened["value"]["body"] if b.get("id")][:1] == ["kind"]  # the report form
+    opened = _dialog(teams_bot, connector, "task/fetch", {"verb": "home_report", "value": verbs["home_report"]})
+    form = opened["task"]["value"]["card"]["content"]
+    assert [b.get("id") for b in form["body"] if b.get("id")][:1] == ["kind"]  # the report form, in a dialog
+    account = _dialog(teams_bot, connector, "task/fetch", {"verb": "home_request_account", "value": "account"})
+    assert account["task"]["value"]["title"] == "Request a social media account"
     training = teams_bot.post(card_action("home_training", "training", service_url=connector.service_url)).json()
     assert "training" in json.dumps(training["value"]).lower()
 
