@@ -417,16 +417,19 @@ class TeamsSurface:
             reply = self.command(HOME_VERBS[verb], user)
             return _invoke_card(reply if isinstance(reply, dict) else card(reply))
         if verb == REFRESH:
-            return self.refreshed_card(value, user)
+            return self.refreshed_card(value, user, str(activity["conversation"]["id"]))
         return _invoke_message("That button is not one this bot knows.")
 
-    def refreshed_card(self, value: str, user: str) -> Response:
+    def refreshed_card(self, value: str, user: str, conversation: str) -> Response:
         """A card refreshed for one person: the buttons meant for them shown only when they are among those the
-        message names (the workflow checks again when they press one)."""
+        message names (the workflow checks again when they press one). Only a card in the conversation asking
+        is drawn: a refresh naming another conversation's message learns nothing."""
         from handlers.teams.render import card
 
         row = self.services.outbox.get(int(value)) if value.isdigit() and len(value) < 19 else None
-        if row is None or row.platform != PLATFORM or not row.content:
+        root = conversation.split(";messageid=")[0]
+        if row is None or row.platform != PLATFORM or not row.content or \
+                (row.sent_channel or row.channel).split(";messageid=")[0] != root:
             return _invoke_message("That message is no longer on record.")
         message = Message.from_json(row.content)
         allowed = any(user in block.only_for for block in message.blocks if getattr(block, "only_for", ()))

@@ -671,6 +671,11 @@ def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_dir
         assert "account_approve" not in _verbs(act("card_refresh", refresh, user="29:alex", conversation=comms)["value"])
         decide = _verbs(act("card_refresh", refresh, user="29:dir", conversation=comms)["value"])
         assert set(decide) == {"account_approve", "account_reject"}
+        elsewhere = act("card_refresh", refresh, user="29:dir", conversation="a:personal-dir")
+        assert elsewhere["type"] == "application/vnd.microsoft.activity.message"  # another chat's message: nothing
+        receipt = next(c for c in connector.calls if c.method == "POST" and c.conversation == "a:personal-sam"
+                       and "is with Communications" in c.text)
+        assert receipt.card.get("refresh") is None  # no refresh on cards without buttons for certain people
 
         refused = act("account_approve", decide["account_approve"], user="29:casey", conversation=comms)
         assert "Only the Corporate Director for Place" in refused["value"]
