@@ -46,6 +46,8 @@ HOME_REPORT = "home_report"
 HOME_REQUEST_ACCOUNT = "home_request_account"
 HOME_TRAINING = "home_training"
 HOME_SAVED_ANSWERS = "home_saved_answers"
+HOME_START_TRAINING = "training_start"
+HOME_START_ACKNOWLEDGEMENT = "acknowledgement_start"
 
 
 def home_message(home: Home, zone=None):
@@ -88,6 +90,9 @@ def home_message(home: Home, zone=None):
                Action(HOME_TRAINING, "My social media training", "training")]
     if home.saved_answers is not None:
         actions.append(Action(HOME_SAVED_ANSWERS, f"Saved answers ({len(home.saved_answers)})", "saved"))
+    if home.can_start_campaigns:
+        actions += [Action(HOME_START_TRAINING, "Start a training campaign", "start", dialog=True),
+                    Action(HOME_START_ACKNOWLEDGEMENT, "Ask staff to acknowledge a document", "start", dialog=True)]
     blocks.append(Actions(tuple(actions), group="home_actions"))
     blocks.append(Context(text("Answers come from the council's own documents; they are guidance, not legal "
                                "advice.")))

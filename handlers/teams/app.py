@@ -179,9 +179,17 @@ class TeamsSurface:
         handler(activity)
 
     def handle(self, activity: dict) -> Response:
-        """An invoke (a card's button, a dialog): answered in the HTTP response."""
+        """An invoke (a card's button, a dialog): answered in the HTTP response. A failure is logged and the
+        person told plainly, in the dialog or under the card."""
         self.record_conversation(activity)
-        return self.on_invoke(activity)
+        try:
+            return self.on_invoke(activity)
+        except Exception:
+            log.exception("teams invoke failed", extra={"invoke": str(activity.get("name"))[:60]})
+            sorry = ("Sorry, that didn't work. Please try again in a minute; if it keeps happening, tell the bot's "
+                     "administrator.")
+            name = str(activity.get("name") or "")
+            return _task_message(sorry) if name.startswith(("task/", "composeExtension/")) else _invoke_message(sorry)
 
     # ------------------------------------------------------------------------------------- recording
 
@@ -623,6 +631,16 @@ class TeamsSurface:
             except (ReportError, ValueError) as error:
                 return _task_message(str(error) or "That button is out of date.")
             return _task_card(close_card(report, OUTCOMES, dialog=True), title=f"Close {report.reference}")
+        if verb in {forms.TRAINING_START, forms.ACK_START}:
+            training = self.services.training
+            if not training.is_hr(user):
+                return _task_message("Only HR can start training campaigns and ask staff to acknowledge documents.")
+            if verb == forms.TRAINING_START:
+                return _task_card(forms.training_start_card(training.directorates()), title="Training campaign")
+            titles = training.documents_to_acknowledge()
+            if not titles:
+                return _task_message("No documents are indexed yet (policybot index).")
+            return _task_card(forms.acknowledgement_choose_card(titles), title="Acknowledgement")
         if verb in {"home_request_account", forms.ACCOUNT_OPEN}:
             if not self.settings.comms_channel:
                 return _task_message("Account requests aren't set up yet: the bot has no Communications and "
@@ -639,7 +657,65 @@ class TeamsSurface:
             return self.close_submitted(str(data.get("value") or ""), user, data)
         if verb == forms.ACCOUNT_SUBMIT:
             return self.account_requested(activity, data, user, dialog=True)
+        if verb in {forms.TRAINING_START_SUBMIT, forms.ACK_CHOOSE, forms.ACK_CONFIRM}:
+            return self.campaign_submitted(activity, verb, data, user)
         return self.report_submitted(activity, data, user, dialog=True)
+
+    def campaign_submitted(self, activity: dict, verb: str, data: dict, user: str) -> Response:
+        """HR's dialogs: a training campaign started, or a document chosen, its count shown and confirmed.
+        HR only, checked on every step; a replayed confirmation starts nothing twice (the workflow refuses a
+        version already being asked for)."""
+        from datetime import date
+
+        from bot.training import TrainingError
+        from handlers.teams import forms
+
+        training = self.services.training
+        if not training.is_hr(user):
+            return _task_message("Only HR can start training campaigns and ask staff to acknowledge documents.")
+        if verb == forms.TRAINING_START_SUBMIT:
+            values = {k: str(data.get(k) or "")[:600] for k in ("name", "url", "due", "directorate")}
+            directorates = training.directorates()
+
+            def again(error: str) -> Response:
+                return _task_card(forms.training_start_card(directorates, values, error), title="Training campaign")
+
+            try:
+                due = date.fromisoformat(values["due"][:10])
+            except ValueError:
+                return again("Choose the due date.")
+            directorate = None
+            if values["directorate"] not in ("", forms.EVERYONE):
+                directorate = training.directorate_named(values["directorate"])
+                if directorate is None:
+                    return again("Choose a directorate as the staff directory names it, or everyone.")
+            try:
+                campaign, assigned = training.start(name=values["name"], url=values["url"], due=due,
+                                                    directorate=directorate, created_by=user)
+            except TrainingError as error:
+                return again(str(error))
+            return _task_message(f"{campaign.name} has started: {assigned} people assigned. The first nudges go out "
+                                 "with the next training-nudges run in working hours.")
+        titles = training.documents_to_acknowledge()
+        if verb == forms.ACK_CHOOSE:
+            chosen = str(data.get("document") or "")[:300]
+            try:
+                preview = training.preview_acknowledgement(chosen)
+            except TrainingError as error:
+                return _task_card(forms.acknowledgement_choose_card(titles, str(error), chosen), title="Acknowledgement")
+            if preview.running is not None:
+                return _task_card(forms.acknowledgement_choose_card(
+                    titles, "Staff are already being asked to acknowledge this version.", chosen), title="Acknowledgement")
+            document = preview.document
+            return _task_card(forms.acknowledgement_confirm_card(document.title, document.version, document.checksum,
+                                                                 preview.to_ask, preview.staff), title="Acknowledgement")
+        try:
+            campaign, to_ask = training.start_acknowledgement(str(data.get("title") or "")[:300], user,
+                                                              checksum=str(data.get("checksum") or "")[:128])
+        except TrainingError as error:
+            return _task_message(f"Nothing was started: {error}")
+        return _task_message(f"Staff will be asked to acknowledge the {campaign.document_title}: {to_ask} people, "
+                             "with the next training-nudges run in working time.")
 
     def close_submitted(self, value: str, user: str, data: dict) -> Response:
         """The Close dialog of a case: its outcome and notes; the dialog stays open with what to fix."""

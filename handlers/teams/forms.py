@@ -335,3 +335,59 @@ def saved_answer_retire_card(answer) -> dict:
             {"type": "TextBlock", "wrap": True, "isSubtle": True,
              "text": "The bot stops using it at once. It stays on record."}]
     return _card(body, [_button("Retire", SAVED_RETIRE_CONFIRM, str(answer.id), "destructive")])
+
+
+# ------------------------------------------------------------------------------------------ HR's campaigns
+
+TRAINING_START = "training_start"
+TRAINING_START_SUBMIT = "training_start_submit"
+ACK_START = "acknowledgement_start"
+ACK_CHOOSE = "acknowledgement_choose"
+ACK_CONFIRM = "acknowledgement_confirm"
+EVERYONE = "*"
+
+
+def _submit(label: str, verb: str, **data) -> dict:
+    return {"type": "Action.Submit", "title": label, "data": {"verb": verb, **data}}
+
+
+def training_start_card(directorates: list[str], values: dict | None = None, error: str | None = None) -> dict:
+    """HR: a training campaign (para 26): its name, the e-learning link, the due date, and who it covers."""
+    values = values or {}
+    chosen = str(values.get("directorate") or EVERYONE)
+    body = [{"type": "TextBlock", "text": "Start a training campaign", "weight": "Bolder", "size": "Medium",
+             "wrap": True},
+            _text_input("name", "Campaign name", values, limit=200, placeholder="Social media awareness 2027",
+                        error="Give the campaign a name."),
+            {**_text_input("url", "E-learning link", values, limit=500, placeholder="https://",
+                           error="Give the e-learning link."), "style": "Url"},
+            {"type": "Input.Date", "id": "due", "label": "Due date", "isRequired": True,
+             "errorMessage": "Choose the due date.", **({"value": str(values["due"])} if values.get("due") else {})},
+            {"type": "Input.ChoiceSet", "id": "directorate", "label": "Who it covers", "value": chosen,
+             "choices": [{"title": "Everyone in the staff directory", "value": EVERYONE}]
+             + [{"title": d[:100], "value": d[:100]} for d in directorates[:500]]}]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    return _card(body, [_submit("Start the campaign", TRAINING_START_SUBMIT)])
+
+
+def acknowledgement_choose_card(titles: list[str], error: str | None = None, chosen: str = "") -> dict:
+    """HR: which indexed document staff must acknowledge (para 22); the next step shows who will be asked."""
+    body = [{"type": "TextBlock", "text": "Ask staff to acknowledge a document", "weight": "Bolder",
+             "size": "Medium", "wrap": True},
+            {"type": "Input.ChoiceSet", "id": "document", "label": "Document", "isRequired": True,
+             "errorMessage": "Choose the document.", **({"value": chosen} if chosen in titles else {}),
+             "choices": [{"title": t[:100], "value": t[:300]} for t in titles[:200]]}]
+    if error:
+        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    return _card(body, [_submit("See who will be asked", ACK_CHOOSE)])
+
+
+def acknowledgement_confirm_card(title: str, version: str | None, checksum: str, to_ask: int, staff: int) -> dict:
+    version_text = f" (version {escape(version)})" if version else ""
+    body = [{"type": "TextBlock", "text": f"Ask staff to acknowledge {escape(title)}{version_text}?",
+             "weight": "Bolder", "wrap": True},
+            {"type": "TextBlock", "wrap": True, "text": f"{to_ask:,} of the {staff:,} active staff have not "
+             "acknowledged this version and will be asked, with the next nudges in working time. Nothing is "
+             "sent until you confirm."}]
+    return _card(body, [_submit(f"Ask {to_ask:,} people", ACK_CONFIRM, title=title, checksum=checksum)])

@@ -791,3 +791,51 @@ def test_a_dialog_opened_from_a_card_takes_a_report(teams_bot, connector):
     done = invoke("task/submit", {"kind": "misuse", "description": "A colleague posted a resident's photo."})
     assert done["task"]["type"] == "message" and "is received" in done["task"]["value"]
     assert [r.reporter_user_id for r in teams_bot.rows(Report)] == ["29:sam"]
+
+
+def test_hr_starts_a_training_campaign_and_an_acknowledgement_from_teams_dialogs(teams_bot, connector, fake_slack):
+    from datetime import datetime, timedelta, timezone
+
+    from storage.models import AcknowledgementCampaign, TrainingCampaign
+
+    _meet(teams_bot, connector, fake_slack, {"29:harper": ("harper@notts.gov.uk", "Harper HR")})
+    teams_bot.post(personal_message("home", user="29:harper", conversation="a:personal-harper",
+                                    service_url=connector.service_url))
+    (home,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-harper"
+                                 and "Start a training campaign" in c.text)
+    assert {"training_start", "acknowledgement_start"} <= set(_verbs(home.card))
+
+    def hr(name, data, user="29:harper"):
+        return _dialog(teams_bot, connector, name, data, user=user, conversation="a:personal-harper")
+
+    assert "Only HR" in hr("task/fetch", {"verb": "training_start", "value": "start"}, user="29:sam")["task"]["value"]
+    form = hr("task/fetch", {"verb": "training_start", "value": "start"})["task"]["value"]["card"]["content"]
+    (start,) = form["actions"]
+    fields = {"name": "Social media awareness 2027", "url": "https://learn.example/sm", "directorate": "*"}
+    past = hr("task/submit", {**start["data"], **fields, "due": "2020-01-01"})
+    assert "in the past" in json.dumps(past) and teams_bot.rows(TrainingCampaign) == []
+    due = (datetime.now(timezone.utc) + timedelta(days=30)).date().isoformat()
+    started = hr("task/submit", {**start["data"], **fields, "due": due})
+    assert "people assigned" in started["task"]["value"]
+    assert [c.name for c in teams_bot.rows(TrainingCampaign)] == ["Social media awareness 2027"]
+
+    chooser = hr("task/fetch", {"verb": "acknowledgement_start", "value": "start"})["task"]["value"]["card"]["content"]
+    (choose,) = chooser["actions"]
+    shown = hr("task/submit", {**choose["data"], "document": "Social Media Policy"})
+    confirm_card = shown["task"]["value"]["card"]["content"]
+    assert "will be asked" in json.dumps(confirm_card) and teams_bot.rows(AcknowledgementCampaign) == []
+    (confirm,) = confirm_card["actions"]
+    assert "will be asked to acknowledge" in hr("task/submit", confirm["data"])["task"]["value"]
+    assert "Nothing was started" in hr("task/submit", confirm["data"])["task"]["value"]  # the same again
+    assert [c.status for c in teams_bot.rows(AcknowledgementCampaign)] == ["running"]
+
+
+def test_a_failure_behind_a_button_is_told_plainly_not_answered_500(teams_bot, connector):
+    def broken(user):
+        raise RuntimeError("database went away")
+
+    teams_bot.services.training.is_hr = broken
+    response = teams_bot.post({**card_action("", "", service_url=connector.service_url), "name": "task/fetch",
+                               "value": {"data": {"verb": "training_start", "value": "start"}}})
+    assert response.status_code == 200
+    assert "Sorry, that didn't work" in response.json()["task"]["value"]
