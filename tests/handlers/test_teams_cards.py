@@ -108,7 +108,7 @@ def test_the_app_package_manifest_is_valid_against_the_teams_manifest_schema():
 
     from handlers.teams.package import MANIFEST_VERSION, PackageOptions, build
 
-    schema_file = Path(__file__).resolve().parents[1] / "data" / "teams" / f"MicrosoftTeams.v{MANIFEST_VERSION}.schema.json"
+    schema_file = Path(__file__).resolve().parents[1] / "support" / "schemas" / f"MicrosoftTeams.v{MANIFEST_VERSION}.schema.json"
     validator = jsonschema.Draft4Validator(json.loads(schema_file.read_text(encoding="utf-8")))
     packaged = build(PackageOptions(app_id="00000000-0000-4000-8000-00000000b07a", domain="policybot.notts.gov.uk",
                                     developer="Nottinghamshire County Council", privacy="https://notts.gov.uk/p",
