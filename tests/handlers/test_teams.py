@@ -839,3 +839,23 @@ def test_a_failure_behind_a_button_is_told_plainly_not_answered_500(teams_bot, c
                                "value": {"data": {"verb": "training_start", "value": "start"}}})
     assert response.status_code == 200
     assert "Sorry, that didn't work" in response.json()["task"]["value"]
+
+
+def test_malformed_activities_get_a_clear_answer_and_change_nothing(teams_bot, connector):
+    base = personal_message("hello", service_url=connector.service_url)
+    shapes = [
+        {**base, "conversation": "not an object"},
+        {**base, "from": ["a", "list"]},
+        {**base, "conversation": {"id": ""}},
+        {**card_action("answer_helpful", "1", service_url=connector.service_url), "value": ["not", "an", "object"]},
+        {**card_action("answer_helpful", "1", service_url=connector.service_url), "value": {"action": "text"}},
+        {**card_action("account_approve", "x:y:z", service_url=connector.service_url)},
+        {**card_action("report_acknowledge", "9" * 40, service_url=connector.service_url)},
+        {**card_action("card_refresh", "-1", service_url=connector.service_url)},
+        {**card_action("", "", service_url=connector.service_url), "name": "task/submit", "value": {"data": "text"}},
+        {**card_action("", "", service_url=connector.service_url), "name": "task/fetch", "value": None},
+    ]
+    for activity in shapes:
+        response = teams_bot.post(activity)
+        assert response.status_code in (200, 400), (activity, response.status_code, response.text[:200])
+    assert teams_bot.rows(Question) == [] and teams_bot.rows(AnswerVote) == []
