@@ -21,6 +21,8 @@ RUNS = [
     ["reports.py"],
     ["accounts.py"],
     ["nudges.py"],
+    ["teams_latency.py"],
+    ["nudges.py", "--platform", "teams"],
 ]
 if os.environ.get("POLICYBOT_TEST_DATABASE_URL"):  # the PostgreSQL server the tests use, when there is one
     RUNS.append(["reports.py", "--database-url", os.environ["POLICYBOT_TEST_DATABASE_URL"]])
