@@ -196,6 +196,7 @@ class KnownOnly:
     table already holds (Teams identities come from installs and the roster, not from here)."""
 
     platform = SLACK
+    looks_up = False  # nobody to ask: callers need not gather the people it would look up
 
     def __init__(self, engine):
         self.engine = engine

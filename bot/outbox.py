@@ -135,10 +135,26 @@ class Outbox:
         report = DeliveryReport()
         ids = list(message_ids)
         for start in range(0, len(ids), CLAIM_CHUNK):
-            for message in self._claim(ids[start:start + CLAIM_CHUNK]):
+            claimed = self._claim(ids[start:start + CLAIM_CHUNK])
+            self._prepare(claimed)
+            for message in claimed:
                 if self._still_ours(message):
                     self._send_claimed(message, report)
         return report
+
+    def _prepare(self, messages: list[OutboxMessage]) -> None:
+        """Let each platform's sender look up what a batch needs at once (Teams: the conversations' service URLs
+        in one query rather than one a message)."""
+        by_platform: dict[str, list[OutboxMessage]] = {}
+        for message in messages:
+            by_platform.setdefault(message.platform or "slack", []).append(message)
+        for platform, batch in by_platform.items():
+            prepare = getattr(self.senders.get(platform), "prepare", None)
+            if prepare is not None:
+                try:
+                    prepare(batch)
+                except Exception:  # only a shortcut: each message is still looked up as it is sent
+                    log.warning("sender could not prepare a batch", extra={"platform": platform})
 
     def _still_ours(self, message: OutboxMessage) -> bool:
         """A claim older than half the timeout (a chunk slowed by rate limits) is renewed before sending, and

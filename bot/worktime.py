@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -71,9 +72,7 @@ class WorkingTime:
 
     @classmethod
     def from_settings(cls, settings) -> "WorkingTime":
-        start, end = parse_hours(settings.working_hours)
-        return cls(ZoneInfo(settings.timezone), start, end, parse_days(settings.working_days),
-                   parse_holidays(settings.holidays))
+        return _working_time(cls, settings.working_hours, settings.timezone, settings.working_days, settings.holidays)
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.days and day not in self.holidays
@@ -123,3 +122,10 @@ class WorkingTime:
             if self.is_working_day(day):
                 counted += 1
         return self.next_working_moment(datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=self.zone))
+
+
+@lru_cache(maxsize=64)
+def _working_time(cls, hours: str, zone: str, days: str, holidays: str) -> WorkingTime:
+    """Working time as the settings describe it, parsed once for each description (jobs ask thousands of times)."""
+    start, end = parse_hours(hours)
+    return cls(ZoneInfo(zone), start, end, parse_days(days), parse_holidays(holidays))

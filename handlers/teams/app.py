@@ -221,6 +221,9 @@ class TeamsSurface:
         if len(self._recorded) > 50_000:
             self._recorded.clear()
         self._recorded[root] = (service_url, kind, user)
+        sender = self.services.outbox.senders.get(PLATFORM)
+        if sender is not None:
+            sender.forget_service_url(root)
 
     def identify(self, activity: dict) -> None:
         """Match a Teams user to the staff directory by the email the conversation's roster gives for them,

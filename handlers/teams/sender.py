@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections import deque
+from functools import lru_cache
 from urllib.parse import quote
 
 import httpx
@@ -34,6 +35,7 @@ from storage.models import OutboxMessage, TeamsConversation
 
 RETRYABLE = {408, 412, 429, 500, 502, 503, 504}
 RETRY_AFTER_CAP = 30.0
+SERVICE_URL_FOR = 300.0  # seconds a conversation's service URL is kept without looking again
 SCOPE = "https://api.botframework.com/.default"
 
 
@@ -66,6 +68,12 @@ class TokenSource:
                 found = response.json()
                 self._token = (found["access_token"], time.monotonic() + int(found.get("expires_in", 3600)) - 300)
             return {"Authorization": f"Bearer {self._token[0]}"}
+
+
+@lru_cache(maxsize=512)
+def _drawn(content: str) -> tuple[str, str]:
+    text, drawn = render(Message.from_json(content))
+    return text, json.dumps(drawn)
 
 
 class Pacer:
@@ -111,6 +119,17 @@ class TeamsSender:
         self.http = http or httpx.Client(timeout=30)
         self.tokens = TokenSource(settings, self.http)
         self.pacer = pacer or Pacer(overall=settings.teams_tenant_rate)
+        self._service_urls: dict[str, tuple[str, float]] = {}  # conversation → (service URL, kept until)
+
+    def _draw(self, message: OutboxMessage) -> tuple[str, dict]:
+        """The card for a stored message. One that mentions nobody and has no buttons for certain people is the
+        same for everyone it goes to (a campaign's nudges), so it is drawn once and copied."""
+        content = message.content
+        if '"mention"' not in content and '"only_for"' not in content:
+            text, drawn = _drawn(content)
+            return text, json.loads(drawn)
+        neutral = Message.from_json(content)
+        return render(neutral, ref=message.id, names=self.names_for(neutral))
 
     def names_for(self, message: Message) -> dict[str, str]:
         """Directory names of the people a message mentions."""
@@ -121,17 +140,46 @@ class TeamsSender:
             return identities.names(session, wanted)
 
     def _service_url(self, conversation_id: str) -> str:
+        """Where the conversation is served, as last recorded; kept for a few minutes (a campaign's thousands of
+        cards look it up once per conversation, and Teams moves a tenant's service URL rarely)."""
         root = conversation_id.split(";messageid=")[0]
+        now = time.monotonic()
+        known = self._service_urls.get(root)
+        if known is not None and known[1] > now:
+            return known[0]
         with Session(self.engine) as session:
             found = session.get(TeamsConversation, root)
         if found is None:
             raise DeliveryError(f"no service URL recorded for Teams conversation {root[:60]}", permanent=True)
-        return found.service_url.rstrip("/")
+        if len(self._service_urls) > 50_000:
+            self._service_urls.clear()
+        self._service_urls[root] = (found.service_url.rstrip("/"), now + SERVICE_URL_FOR)
+        return self._service_urls[root][0]
+
+    def prepare(self, messages) -> None:
+        """The service URLs of a batch's conversations, in one query (a campaign sends to thousands of chats)."""
+        from sqlmodel import select
+
+        now = time.monotonic()
+        roots = {m.channel.split(";messageid=")[0] for m in messages}
+        wanted = [r for r in roots if not (r in self._service_urls and self._service_urls[r][1] > now)]
+        if not wanted:
+            return
+        with Session(self.engine) as session:
+            rows = session.exec(select(TeamsConversation.conversation_id, TeamsConversation.service_url)
+                                .where(TeamsConversation.conversation_id.in_(wanted))).all()
+        if len(self._service_urls) > 50_000:
+            self._service_urls.clear()
+        for conversation_id, service_url in rows:
+            self._service_urls[conversation_id] = (service_url.rstrip("/"), now + SERVICE_URL_FOR)
+
+    def forget_service_url(self, conversation_id: str) -> None:
+        """A conversation's service URL has just been recorded anew: look it up again next time."""
+        self._service_urls.pop(conversation_id.split(";messageid=")[0], None)
 
     def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         if message.content:
-            neutral = Message.from_json(message.content)
-            text, attachment = render(neutral, ref=message.id, names=self.names_for(neutral))
+            text, attachment = self._draw(message)
         elif message.blocks:  # a card built by the Teams handlers themselves (a form)
             text, attachment = message.text, (json.loads(message.blocks) or [None])[0]
         else:
