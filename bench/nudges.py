@@ -36,21 +36,35 @@ from tests.support.slack_api import FakeSlack  # noqa: E402
 WORKING_MOMENT = datetime(2026, 12, 1, 10, 0, tzinfo=timezone.utc)  # a Tuesday morning
 
 
+def timing(timer, owner, name: str) -> None:
+    """Add the time `owner.name(...)` takes to `timer.waiting` (the stand-in's share of the run)."""
+    original = getattr(owner, name)
+
+    def timed(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            timer.waiting += time.perf_counter() - started
+
+    setattr(owner, name, timed)
+
+
 class TimedClient:
-    """Adds up the time a WebClient spends in Web API calls (the stand-in's share of the run)."""
+    """Adds up the time a WebClient spends in Web API calls."""
 
     def __init__(self, client):
         self.waiting = 0.0
-        original = client.api_call
+        timing(self, client, "api_call")
 
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.waiting += time.perf_counter() - started
 
-        client.api_call = timed
+class TimedTeams:
+    """Adds up the time the Teams sender spends in Bot Connector calls and pacing waits."""
+
+    def __init__(self, sender):
+        self.waiting = 0.0
+        timing(self, sender.http, "request")
+        timing(self, sender.pacer, "sleep")
 
 
 def main() -> int:
@@ -62,27 +76,6 @@ def main() -> int:
                         help="A PostgreSQL server URL: the run creates a database of its own there and drops it.")
     args = parser.parse_args()
     return on_database(run, args)
-
-
-class TimedTeams:
-    """Adds up the time the Teams sender spends in Bot Connector calls and pacing waits."""
-
-    def __init__(self, sender):
-        self.waiting = 0.0
-        original, sleep = sender.http.request, sender.pacer.sleep
-
-        def timed(*args, **kwargs):
-            started = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.waiting += time.perf_counter() - started
-
-        def paced(seconds):
-            self.waiting += seconds
-            sleep(seconds)
-
-        sender.http.request, sender.pacer.sleep = timed, paced
 
 
 def teams_identities(engine, service_url: str) -> None:

@@ -75,7 +75,7 @@ class Desk:
         return self.directory.person(user_id) if user_id else None
 
     @staticmethod
-    def _person_name(session, user_id: str | None) -> str:
-        """A person as the bot writes them into a record or a reply: their directory name ("someone" if unknown)."""
+    def _person_name(session, user_id: str | None, unknown: str = "someone outside the staff directory") -> str:
+        """A person as the bot writes them into a record or a reply: their directory name, or `unknown`."""
         person = staff.by_user_id(session, user_id) if user_id else None
-        return person.name if person is not None else "someone outside the staff directory"
+        return person.name if person is not None else unknown

@@ -174,9 +174,8 @@ class AccountDesk(RegisterUpkeep, AccountJobs, Desk):
                             purpose="account-update-dm", ref_type="account_request", ref_id=request.id).id
 
     def _name(self, session: Session, user_id: str | None) -> str:
-        """A person as the request's history names them: their directory name."""
-        person = staff.by_user_id(session, user_id) if user_id else None
-        return person.name if person is not None else (user_id or "")
+        """A person as the request's history names them: their directory name (else the id on record)."""
+        return self._person_name(session, user_id, unknown=user_id or "")
 
     def _schedule(self, request: AccountRequest, now: datetime) -> None:
         request.status_changed_at = now

@@ -258,9 +258,8 @@ class CaseDesk(CaseJobs, Desk):
         if report.status == "closed":
             return f"{report.reference} is already closed ({OUTCOMES.get(report.outcome or '', '')})."
         with Session(self.engine) as session:
-            person = staff.by_user_id(session, report.acknowledged_by) if report.acknowledged_by else None
-        who = f" by {person.name}" if person is not None else ""
-        return f"{report.reference} was already acknowledged{who}."
+            name = self._person_name(session, report.acknowledged_by, unknown="")
+        return f"{report.reference} was already acknowledged{f' by {name}' if name else ''}."
 
     def refer(self, report_id: int, user_id: str, team: str) -> Outcome:
         self.identify(user_id)

@@ -30,6 +30,8 @@ from bot import identities
 from bot.messages import Context, Message, Paragraph, Strong, text
 from bot.questions import get_question, previous_question, record_vote
 from bot.staff import by_email, by_user_id
+from bot import account_messages as account_terms, home
+from handlers.teams import forms
 from handlers.teams.forms import SAVED_VERBS
 from handlers.teams.render import REFRESH, card
 from handlers.slack.app import claim_once
@@ -46,12 +48,10 @@ CASE_VERBS = {"report_acknowledge", "report_refer_hr", "report_refer_legal", "re
               "report_close_open", CLOSE_SUBMIT}
 HANDOFF_VERBS = {"handoff_answer", "handoff_assign", "handoff_not_for_us", "handoff_answer_submit",
                  "handoff_not_for_us_submit"}
-ACCOUNT_VERBS = {"account_recommend", "account_more_info", "account_decline", "account_approve", "account_reject",
-                 "account_answer", "account_add_details", "account_edit", "account_suspend", "account_close",
-                 "account_reactivate", "account_request_submit", "account_reason_submit", "account_answer_submit",
-                 "account_details_submit"}
-HOME_VERBS = {"home_report": "report", "home_request_account": "request account", "home_training": "my training",
-              "home_saved_answers": "saved answers"}
+ACCOUNT_VERBS = {*account_terms.REQUEST_ACTIONS, *account_terms.REGISTER_ACTIONS, forms.ACCOUNT_SUBMIT,
+                 forms.REASON_SUBMIT, forms.ANSWER_ACCOUNT_SUBMIT, forms.DETAILS_SUBMIT}
+HOME_VERBS = {home.HOME_REPORT: "report", home.HOME_REQUEST_ACCOUNT: "request account",
+              home.HOME_TRAINING: "my training", home.HOME_SAVED_ANSWERS: "saved answers"}
 TRAINING_VERBS = {"training_done", "training_snooze", "policy_acknowledge", "training_nudge_team", "policy_read"}
 PLATFORM = identities.TEAMS
 VERIFIED_FOR = 300  # seconds a checked token is trusted before its signature is checked again
@@ -309,7 +309,6 @@ class TeamsSurface:
         """The command menu (help, home, report, my training, accounts …, request account); None for a question."""
         from bot import account_messages, training_messages
         from bot.training import STATUS_LABELS
-        from handlers.teams import forms
 
         said = words.strip().lower().rstrip(".!")
         if said in {"help", "?"}:
@@ -324,9 +323,7 @@ class TeamsSurface:
             today = self.services.clock().astimezone(self.settings.working_time.zone).date()
             return training_messages.my_training(*found, today, STATUS_LABELS)
         if said == "home":
-            from bot.home import home_for, home_message
-
-            return home_message(home_for(self.services, user), self.settings.working_time.zone)
+            return home.home_message(home.home_for(self.services, user), self.settings.working_time.zone)
         if said in {"saved answers", "answers"}:
             if not self.services.handoffs.is_comms(user):
                 return Message(summary="Saved answers", blocks=(Paragraph(text(
@@ -435,8 +432,6 @@ class TeamsSurface:
         """A card refreshed for one person: the buttons meant for them shown only when they are among those the
         message names (the workflow checks again when they press one). Only a card in the conversation asking
         is drawn: a refresh naming another conversation's message learns nothing."""
-        from handlers.teams.render import card
-
         row = self.services.outbox.get(int(value)) if value.isdigit() and len(value) < 19 else None
         root = conversation.split(";messageid=")[0]
         if row is None or row.platform != PLATFORM or not row.content or \
@@ -452,7 +447,6 @@ class TeamsSurface:
         requester's answer and register entries; who may do what is checked by the accounts workflow."""
         from bot import account_messages as say
         from bot.accounts import AccountError
-        from handlers.teams import forms
 
         work = self.services.accounts
         try:
@@ -518,7 +512,6 @@ class TeamsSurface:
     def saved_answer_action(self, verb: str, value: str, user: str, data: dict) -> Response:
         """Comms' Edit and Retire of a saved answer (Comms only, checked on every press and submission)."""
         from bot import saved_answers
-        from handlers.teams import forms
 
         if not self.services.handoffs.is_comms(user):
             return _invoke_message("Only Communications and Marketing can change saved answers.")
@@ -553,7 +546,6 @@ class TeamsSurface:
         """The account request form: errors under their fields (nothing saved), or the request saved once (a
         replayed submission is recognised by its activity id) and sent to Comms after the answer."""
         from bot.accounts import AccountError, RequestInput, validate
-        from handlers.teams import forms
 
         values = {field: str(data.get(field) or "")[:3100] for field in forms.ACCOUNT_FIELDS}
         work = self.services.accounts
@@ -596,7 +588,6 @@ class TeamsSurface:
         """The Comms hand-off card's buttons and its answer and "not for us" forms (Comms only, checked by the
         hand-off desk on every press)."""
         from bot.handoffs import AnswerFormError, HandoffError
-        from handlers.teams import forms
 
         desk = self.services.handoffs
         try:
@@ -626,7 +617,6 @@ class TeamsSurface:
         """A dialog opened from a card's button (or the "Report this message" action): the form it names."""
         from bot import report_messages as say
         from bot.reports import OUTCOMES, ReportError
-        from handlers.teams import forms
 
         if verb == say.CLOSE:
             try:
@@ -653,7 +643,6 @@ class TeamsSurface:
         return self.report_dialog(activity)
 
     def dialog_submitted(self, activity: dict, data: dict, user: str) -> Response:
-        from handlers.teams import forms
 
         verb = str(data.get("verb") or "")
         if verb == CLOSE_SUBMIT:
@@ -671,7 +660,6 @@ class TeamsSurface:
         from datetime import date
 
         from bot.training import TrainingError
-        from handlers.teams import forms
 
         training = self.services.training
         if not training.is_hr(user):
@@ -740,7 +728,6 @@ class TeamsSurface:
 
     def report_dialog(self, activity: dict) -> Response:
         """"Report this message": the report form in a dialog, with the message's text and link."""
-        from handlers.teams import forms
 
         value = activity.get("value") or {}
         payload = value.get("messagePayload") if isinstance(value.get("messagePayload"), dict) else {}
@@ -754,7 +741,6 @@ class TeamsSurface:
         submission is recognised by its activity id) and routed after the answer."""
         from bot import reports
         from bot.reports import ReportInput
-        from handlers.teams import forms
 
         values = {field: str(data.get(field) or "")[:3100] for field in forms.FIELDS}
         happened_on, date_error = forms.parse_date(values["happened_on"])
@@ -849,8 +835,6 @@ class TeamsSurface:
 
     def voted_card(self, question, note: str) -> dict:
         from bot.question_messages import answer_message
-        from handlers.teams.render import card
-
         answer = self.services.answerer.answer(question.text, context=question.context)
         message = answer_message(question.id, answer)
         return card(Message(summary=message.summary, blocks=message.blocks + (Context(text(note)),)))
@@ -879,8 +863,6 @@ def _number(value: str) -> int:
 
 def policy_card(document, passages) -> dict:
     from bot.messages import Quote
-    from handlers.teams.render import card
-
     blocks = [Paragraph(text(Strong(document.title), f" (version {document.version})" if document.version else ""))]
     blocks += [Quote(p.text, heading=text(p.label)) for p in passages[:60]]
     return card(Message(summary=document.title, blocks=tuple(blocks)))
@@ -889,6 +871,7 @@ def policy_card(document, passages) -> dict:
 def close_card(report, outcomes: dict, dialog: bool = False, error: str | None = None, notes: str = "") -> dict:
     """The form that closes a case, its outcome and notes: in a dialog (Action.Submit), or inline in the card
     (Action.Execute)."""
+    from handlers.teams.forms import error_lines
     from handlers.teams.render import escape
 
     body = [{"type": "TextBlock", "wrap": True, "weight": "Bolder", "text": f"Close {escape(report.reference)}"},
@@ -897,8 +880,7 @@ def close_card(report, outcomes: dict, dialog: bool = False, error: str | None =
              "choices": [{"title": label, "value": key} for key, label in outcomes.items()]},
             {"type": "Input.Text", "id": "notes", "label": "Notes (optional)", "isMultiline": True,
              "maxLength": 3000, **({"value": notes} if notes else {})}]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     data = {"verb": CLOSE_SUBMIT, "value": str(report.id)}
     action = {"type": "Action.Submit", "title": "Close the case", "data": data} if dialog else \
         {"type": "Action.Execute", "title": "Close the case", "verb": CLOSE_SUBMIT, "data": data}

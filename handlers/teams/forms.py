@@ -16,10 +16,24 @@ SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 FIELDS = ("kind", "platform", "link", "description", "happened_on", "urgent", "confidential")
 
 
-def _error(errors: dict, field: str) -> list[dict]:
-    message = errors.get(field)
+def error_lines(message: str | None) -> list[dict]:
+    """What to fix, in red under a field or at the foot of a form (nothing when there is nothing)."""
     return [{"type": "TextBlock", "text": escape(message), "color": "Attention", "wrap": True,
              "size": "Small"}] if message else []
+
+
+def _error(errors: dict, field: str) -> list[dict]:
+    return error_lines(errors.get(field))
+
+
+def _head(title: str, explanation: str, errors: dict) -> list[dict]:
+    """A form's title, what happens to what is sent, and (after a refused submission) the note to look below."""
+    head = [{"type": "TextBlock", "text": title, "weight": "Bolder", "size": "Medium", "wrap": True},
+            {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": explanation}]
+    if errors:
+        head.append({"type": "TextBlock", "text": "Please check the fields marked below.", "color": "Attention",
+                     "wrap": True})
+    return head
 
 
 def report_card(values: dict | None = None, errors: dict | None = None, *, dialog: bool = False,
@@ -32,15 +46,9 @@ def report_card(values: dict | None = None, errors: dict | None = None, *, dialo
         found = str(values.get(field) or "")
         return {"value": found} if found else {}
 
-    body: list[dict] = [
-        {"type": "TextBlock", "text": "Report a concern", "weight": "Bolder", "size": "Medium", "wrap": True},
-        {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": "Misuse goes to your line manager (para 22), "
-         "reputational issues to Communications and Marketing (para 30), safeguarding concerns to the safeguarding "
-         "team as well (para 16). You get a reference and updates here."},
-    ]
-    if errors:
-        body.append({"type": "TextBlock", "text": "Please check the fields marked below.", "color": "Attention",
-                     "wrap": True})
+    body = _head("Report a concern", "Misuse goes to your line manager (para 22), reputational issues to "
+                 "Communications and Marketing (para 30), safeguarding concerns to the safeguarding team as well "
+                 "(para 16). You get a reference and updates here.", errors)
     body += [{"type": "Input.ChoiceSet", "id": "kind", "label": "What kind of concern?", "isRequired": True,
               "errorMessage": "Choose what kind of concern this is.",
               "choices": [{"title": label, "value": key} for key, label in KINDS.items()], **value("kind")}]
@@ -182,16 +190,9 @@ def account_request_card(directorates: list[str], values: dict | None = None, er
     from bot.accounts.intake import MAX_TEXT
 
     values, errors = values or {}, errors or {}
-    body: list[dict] = [
-        {"type": "TextBlock", "text": "Request a new council social media account", "weight": "Bolder",
-         "size": "Medium", "wrap": True},
-        {"type": "TextBlock", "wrap": True, "isSubtle": True, "text": "Communications and Marketing review it and "
-         "the Corporate Director for the directorate decides (para 19). Approved accounts go in the council's "
-         "register (para 28)."},
-    ]
-    if errors:
-        body.append({"type": "TextBlock", "text": "Please check the fields marked below.", "color": "Attention",
-                     "wrap": True})
+    body = _head("Request a new council social media account", "Communications and Marketing review it and the "
+                 "Corporate Director for the directorate decides (para 19). Approved accounts go in the council's "
+                 "register (para 28).", errors)
     chosen = str(values.get("platform") or "")
     body += [{"type": "Input.ChoiceSet", "id": "platform", "label": "Platform", "isRequired": True,
               "errorMessage": "Choose the platform.", "choices": [{"title": p, "value": p} for p in PLATFORMS],
@@ -243,8 +244,7 @@ def reason_card(action: str, value: str, summary: str, error: str | None = None,
     if summary:
         body.append({"type": "TextBlock", "text": escape(summary[:500]), "wrap": True, "isSubtle": True})
     body += [_text_input("text", label, {"text": typed}, limit=3000, multiline=True, error="This can't be empty.")]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     return _card(body, [{"type": "Action.Execute", "title": submit, "verb": REASON_SUBMIT,
                          "data": {"verb": REASON_SUBMIT, "value": value, "action": action}}])
 
@@ -257,8 +257,7 @@ def account_answer_card(request, error: str | None = None, typed: str = "") -> d
                 {"type": "TextBlock", "text": escape((request.info_question or "")[:2000]), "wrap": True}]},
             _text_input("text", "Your answer", {"text": typed}, limit=3000, multiline=True,
                         error="Write your answer.")]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     return _card(body, [{"type": "Action.Execute", "title": "Send", "verb": ANSWER_ACCOUNT_SUBMIT,
                          "data": {"verb": ANSWER_ACCOUNT_SUBMIT, "value": str(request.id)}}])
 
@@ -276,8 +275,7 @@ def details_card(account, *, full: bool, values: dict | None = None, error: str 
         body += [_text_input("service", "Service", values, limit=200, error="Say which service it is for."),
                  _text_input("staff", "Who runs it: council emails (leave empty to keep them)", values, limit=1000,
                              required=False)]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     data = {"verb": DETAILS_SUBMIT, "value": str(account.id), "full": "true" if full else "false"}
     return _card(body, [{"type": "Action.Execute", "title": "Save", "verb": DETAILS_SUBMIT, "data": data}])
 
@@ -324,8 +322,7 @@ def saved_answer_edit_card(answer, values: dict | None = None, error: str | None
             _text_input("wording", "Question it is found for", values, limit=QUESTION_LIMIT,
                         error="Give the question it should be found for."),
             _text_input("answer", "Answer", values, limit=ANSWER_LIMIT, multiline=True, error="Write the answer.")]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     return _card(body, [_button("Save", SAVED_EDIT_SUBMIT, str(answer.id), "positive")])
 
 
@@ -366,8 +363,7 @@ def training_start_card(directorates: list[str], values: dict | None = None, err
             {"type": "Input.ChoiceSet", "id": "directorate", "label": "Who it covers", "value": chosen,
              "choices": [{"title": "Everyone in the staff directory", "value": EVERYONE}]
              + [{"title": d[:100], "value": d[:100]} for d in directorates[:500]]}]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     return _card(body, [_submit("Start the campaign", TRAINING_START_SUBMIT)])
 
 
@@ -378,8 +374,7 @@ def acknowledgement_choose_card(titles: list[str], error: str | None = None, cho
             {"type": "Input.ChoiceSet", "id": "document", "label": "Document", "isRequired": True,
              "errorMessage": "Choose the document.", **({"value": chosen} if chosen in titles else {}),
              "choices": [{"title": t[:100], "value": t[:300]} for t in titles[:200]]}]
-    if error:
-        body.append({"type": "TextBlock", "text": escape(error), "color": "Attention", "wrap": True, "size": "Small"})
+    body += error_lines(error)
     return _card(body, [_submit("See who will be asked", ACK_CHOOSE)])
 
 

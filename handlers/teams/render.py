@@ -16,6 +16,7 @@ import re
 from microsoft_teams.cards import (ActionSet, AdaptiveCard, Container, ExecuteAction, Fact, FactSet,
                                    OpenUrlAction, SubmitAction, TextBlock)
 
+from bot.identities import is_teams_user
 from bot.messages import (Actions, Bullets, Code, Context, Divider, Excerpt, Fields, Icon, Link, Mention, Message,
                           Paragraph, Quote, Strong, Text)
 
@@ -45,8 +46,6 @@ class _Drawing:
         self.entities: dict[str, dict] = {}
 
     def mention(self, user_id: str) -> str:
-        from bot.identities import is_teams_user
-
         name = re.sub(r"[<>\[\]*_`~\\]", "", self.names.get(user_id, "")).strip()[:100]
         if not name:
             return "a colleague"
@@ -89,8 +88,6 @@ def card(message: Message, text_limit: int | None = None, *, ref: int | None = N
     """The message as an Adaptive Card (a dict ready to send as an attachment's content). `ref`: the outbox
     message it is sent as (named by the card's refresh); `reveal`: draw the buttons meant for certain people
     (the asker has been checked to be one of them); `names`: people's display names by id, for mentions."""
-    from bot.identities import is_teams_user
-
     drawing = _Drawing(names)
     body: list = []
     actions: list = []

@@ -91,6 +91,21 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     yield bot
 
 
+def _routed_case(bot, connector, reporter: str, description: str, platform: str = "Facebook"):
+    """A misuse report by `reporter`, routed; the case card that reached the manager's Teams chat."""
+    from bot import reports
+    from bot.reports import ReportInput
+
+    services = bot.services
+    report = reports.submit(services.engine, ReportInput(kind="misuse", platform=platform, link=None,
+                                                         description=description, happened_on=None),
+                            reporter_user_id=reporter, reporter_name="Sam Staff")
+    services.outbox.deliver(services.cases.route(report.id))
+    (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
+                                 and report.reference in c.text)
+    return report, case
+
+
 def posted(connector, conversation: str):
     return connector.wait_for(lambda c: c.method == "POST" and c.path.endswith("/activities")
                               and c.conversation == conversation)
@@ -302,8 +317,6 @@ def test_a_training_nudge_reaches_a_person_known_only_on_teams_and_their_press_c
 
 def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_there(teams_bot, connector,
                                                                                    fake_slack):
-    from bot import reports
-    from bot.reports import ReportInput
     from storage.models import Report
 
     for email in ("sam@notts.gov.uk", "mgr@notts.gov.uk"):
@@ -315,13 +328,7 @@ def test_a_case_reaches_a_line_manager_on_teams_who_acknowledges_and_closes_it_t
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and len(teams_bot.rows(Identity)) < 2:
         time.sleep(0.01)
-    services = teams_bot.services
-    report = reports.submit(services.engine, ReportInput(
-        kind="misuse", platform="Facebook", link=None, description="A colleague posted a resident's address.",
-        happened_on=None), reporter_user_id="29:sam", reporter_name="Sam Staff")
-    services.outbox.deliver(services.cases.route(report.id))
-    (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
-                                 and report.reference in c.text)
+    report, case = _routed_case(teams_bot, connector, "29:sam", "A colleague posted a resident's address.")
     verbs = _verbs(case.card)
     assert {"report_acknowledge", "report_close_open"} <= set(verbs)
     (close_button,) = [a for b in case.card["body"] if b["type"] == "ActionSet" for a in b["actions"]
@@ -696,19 +703,12 @@ def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_dir
 
 
 def test_one_case_between_a_reporter_on_slack_and_a_manager_on_teams(teams_bot, connector, fake_slack):
-    from bot import reports
-    from bot.reports import ReportInput
     from storage.models import Report
 
     fake_slack.set_user("USAM", "sam@notts.gov.uk", "Sam Staff")  # the reporter is on Slack
     _meet(teams_bot, connector, fake_slack, {"29:mgr": ("mgr@notts.gov.uk", "Morgan Manager")})
-    services = teams_bot.services
-    report = reports.submit(services.engine, ReportInput(
-        kind="misuse", platform="X (Twitter)", link=None, description="A colleague is posting about residents.",
-        happened_on=None), reporter_user_id="USAM", reporter_name="Sam Staff")
-    services.outbox.deliver(services.cases.route(report.id))
-    (case,) = connector.wait_for(lambda c: c.method == "POST" and c.conversation == "a:personal-mgr"
-                                 and report.reference in c.text)
+    report, case = _routed_case(teams_bot, connector, "USAM", "A colleague is posting about residents.",
+                                platform="X (Twitter)")
     assert "report_acknowledge" in _verbs(case.card)
     done = teams_bot.post(card_action("report_acknowledge", str(report.id), user="29:mgr",
                                       conversation="a:personal-mgr", service_url=connector.service_url)).json()
