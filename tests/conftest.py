@@ -8,6 +8,7 @@ With POLICYBOT_FAIL_ON_SKIP=1 (as in CI) a skipped test fails the run.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from pathlib import Path
 
@@ -103,12 +104,154 @@ def database_url(request, tmp_path, postgres_database):
         admin.dispose()
 
 
+class HeadDatabases:
+    """Databases at the migrations' head, made in milliseconds instead of the few hundred a fresh upgrade takes
+    (most tests need one): the migrations run once per test process, into a SQLite file that each test gets a
+    copy of, and into PostgreSQL schemas that are lent to one test at a time and emptied when it ends (every
+    row deleted and every sequence restarted; a schema whose tables a test changed is dropped, not lent again).
+    tests/storage/test_migrations.py runs the migrations themselves, and checks these match them."""
+
+    def __init__(self, folder: Path, postgres_url):
+        self.folder, self.postgres_url = folder, postgres_url
+        self._sqlite_file: Path | None = None
+        self._statements: list[tuple[str, object]] | None = None
+        self._free: list[str] = []
+        self._admin = None
+
+    def sqlite(self, target: Path) -> str:
+        if self._sqlite_file is None:
+            from storage.db import get_engine
+            from storage.migrate import upgrade
+
+            path = self.folder / "head.db"
+            url = f"sqlite:///{path.as_posix()}"
+            upgrade(url)
+            get_engine(url).dispose()
+            self._sqlite_file = path
+        assert not target.exists(), f"{target} is not a fresh database"
+        shutil.copyfile(self._sqlite_file, target)
+        return f"sqlite:///{target.as_posix()}"
+
+    def lend_postgres(self) -> str:
+        if self._free:
+            return self._free.pop()
+        from storage.db import get_engine
+
+        url = self._new_schema()
+        with get_engine(url).begin() as connection:
+            for statement, parameters in self._postgres_statements():
+                connection.exec_driver_sql(statement, parameters)
+        return url
+
+    def give_back(self, url: str) -> None:
+        """Empty the schema for the next test, or drop it if it is no longer exactly at head."""
+        from sqlalchemy import inspect
+        from sqlmodel import SQLModel
+
+        from storage.db import get_engine
+        from storage.migrate import _head_from_files
+
+        engine = get_engine(url)
+        engine.dispose()
+        tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+        try:
+            with engine.begin() as connection:
+                connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+                unchanged = set(inspect(connection).get_table_names()) == {*tables, "alembic_version"} and \
+                    connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == \
+                    _head_from_files()
+                if unchanged:
+                    for table in tables:
+                        connection.exec_driver_sql(f'DELETE FROM "{table}"')
+                    connection.exec_driver_sql(
+                        "SELECT setval(s.oid, 1, false) FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
+                        "WHERE s.relkind = 'S' AND n.nspname = current_schema()")
+        except Exception:
+            unchanged = False
+        finally:
+            engine.dispose()
+        if unchanged:
+            self._free.append(url)
+        else:
+            self._drop(url)
+
+    def close(self) -> None:
+        while self._free:
+            self._drop(self._free.pop())
+        if self._admin is not None:
+            self._admin.dispose()
+
+    def _new_schema(self) -> str:
+        if self._admin is None:
+            self._admin = create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        return self.postgres_url.update_query_dict({"options": f"-csearch_path={schema}"}) \
+            .render_as_string(hide_password=False)
+
+    def _drop(self, url: str) -> None:
+        from storage.db import get_engine
+
+        get_engine(url).dispose()
+        schema = make_url(url).query["options"].removeprefix("-csearch_path=")
+        with self._admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+    def _postgres_statements(self) -> list[tuple[str, object]]:
+        """What `upgrade` sends to an empty schema, recorded once."""
+        if self._statements is None:
+            from sqlalchemy import event
+
+            from storage.db import get_engine
+            from storage.migrate import upgrade
+
+            url = self._new_schema()
+            recorded: list[tuple[str, object]] = []
+
+            def record(connection, cursor, statement, parameters, context, executemany):
+                recorded.append((statement, parameters))
+
+            engine = get_engine(url)
+            event.listen(engine, "before_cursor_execute", record)
+            try:
+                upgrade(url)
+            finally:
+                event.remove(engine, "before_cursor_execute", record)
+                self._drop(url)
+            self._statements = recorded
+        return self._statements
+
+
+@pytest.fixture(scope="session")
+def head_databases(tmp_path_factory, postgres_database):
+    databases = HeadDatabases(tmp_path_factory.mktemp("head"), postgres_database)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def migrated_database_url(request, tmp_path, head_databases, postgres_database):
+    """A database at the migrations' head with no rows: a SQLite file, or a PostgreSQL schema of this run's."""
+    if request.param == "sqlite":
+        yield head_databases.sqlite(tmp_path / "policybot.db")
+        return
+    if postgres_database is None:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    url = head_databases.lend_postgres()
+    try:
+        yield url
+    finally:
+        head_databases.give_back(url)
+
+
 @pytest.fixture
-def engine(database_url):
+def engine(migrated_database_url):
     from storage.db import get_engine
     from storage.migrate import upgrade
 
-    upgrade(database_url)
+    database_url = migrated_database_url
+    upgrade(database_url)  # already there: one query
     engine = get_engine(database_url)
     yield engine
     engine.dispose()
@@ -202,7 +345,7 @@ class SlackBot:
         from sqlmodel import Session, select
 
         with Session(self.services.engine) as session:
-            return list(session.exec(select(model)).all())
+            return list(session.exec(select(model).order_by(*model.__table__.primary_key.columns)).all())
 
 
 @pytest.fixture
@@ -214,11 +357,11 @@ def fake_slack():
 
 
 @pytest.fixture
-def slack_settings(database_url, fake_slack, tmp_path):
+def slack_settings(migrated_database_url, fake_slack, tmp_path):
     from bot.settings import load_settings
     from tests.support.slack_requests import SIGNING_SECRET
 
-    return load_settings(database_url=database_url, slack_bot_token="xoxb-test-token",
+    return load_settings(database_url=migrated_database_url, slack_bot_token="xoxb-test-token",
                          slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
                          comms_channel="CCOMMS", hr_channel="CHR", legal_channel="CLEGAL",
                          safeguarding_channel="CSAFE", ict_channel="CICT", admin_channel="CADMIN",

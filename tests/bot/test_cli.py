@@ -1,4 +1,6 @@
-"""The `policybot` command line, run as a real process on a fresh data folder."""
+"""The `policybot` command line on a fresh data folder: its entry point (`bot.cli:main`) run in the test's
+process, as the installed script runs it (arguments, environment, stdin, stdout, stderr and exit code), and
+the installed script itself as a real process where the process is what is tested."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 
 import pytest
 
@@ -15,14 +19,54 @@ POLICYBOT = str(ROOT / ".venv" / "bin" / "policybot") if (ROOT / ".venv" / "bin"
     else shutil.which("policybot")
 
 
-def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None):
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None) -> Ran:
+    """`policybot ARGS` through `bot.cli.main` in this process."""
+    from click.testing import CliRunner
+
+    from bot import cli
+    from bot.settings import get_settings
+
+    overrides = {"POLICYBOT_EMBEDDINGS": "none", **(env or {})}
+    previous = os.getcwd()
+    argv = sys.argv
+    code = 0
+    get_settings.cache_clear()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with CliRunner().isolation(input=stdin, env=overrides) as (stdout, stderr, _):
+            sys.argv = ["policybot", *args]
+            try:
+                cli.main()
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            sys.stdout.flush()
+            sys.stderr.flush()
+            out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
+    finally:
+        sys.argv = argv
+        os.chdir(previous)
+        get_settings.cache_clear()
+    return Ran(code, out, err)
+
+
+def run_process(*args, stdin: str | None = None, env: dict | None = None) -> Ran:
+    """`policybot ARGS` as the installed script, a real process."""
     full_env = {**os.environ, "POLICYBOT_EMBEDDINGS": "none", **(env or {})}
-    return subprocess.run([POLICYBOT, *args], input=stdin, capture_output=True, text=True, env=full_env,
-                          cwd=cwd, timeout=120)
+    done = subprocess.run([POLICYBOT, *args], input=stdin, capture_output=True, text=True, env=full_env,
+                          timeout=120)
+    return Ran(done.returncode, done.stdout, done.stderr)
 
 
 def test_ask_prints_the_answer_with_its_sources(tmp_path):
-    result = run("ask", "Who has to approve a new council Facebook page?")
+    result = run_process("ask", "Who has to approve a new council Facebook page?")
     assert result.returncode == 0, result.stderr
     assert "approval from the relevant Corporate Director" in result.stdout
     assert "Sources: Social Media Policy, para 19 · Principles and commitments" in result.stdout
@@ -152,9 +196,7 @@ def test_eval_scores_a_question_file_in_either_mode(tmp_path, mode, expected):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"q": "Who approves a new council TikTok account?", "expect": ["Social Media Policy|19"]}\n'
                          '{"q": "How much sick pay do I get?", "expect": "decline"}\n', encoding="utf-8")
-    result = subprocess.run([POLICYBOT, "eval", str(questions), "--mode", mode, "--verbose"], capture_output=True,
-                            text=True, timeout=300, env={k: v for k, v in os.environ.items()
-                                                         if k != "POLICYBOT_EMBEDDINGS"})
+    result = run("eval", str(questions), "--mode", mode, "--verbose", env={"POLICYBOT_EMBEDDINGS": None})
     assert result.returncode == 0, result.stderr
     assert f"Retrieval: {expected}" in result.stdout
     assert result.stdout.strip().endswith("hit@1 1.00; hit@3 1.00; in-scope answered 1/1; out-of-scope declined 1/1")
@@ -169,7 +211,7 @@ def test_eval_rejects_an_unknown_mode_and_a_bad_file(tmp_path):
 
 
 def test_serve_refuses_to_start_without_its_credentials():
-    http = run("serve")
+    http = run_process("serve")
     assert http.returncode == 2
     assert "missing setting SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET" in http.stderr
     socket = run("serve", "--socket", env={"SLACK_BOT_TOKEN": "xoxb-1"})

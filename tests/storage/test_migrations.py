@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel
 
@@ -29,6 +29,17 @@ def test_models_and_migrations_agree(database_url):
     upgrade(database_url)
     with get_engine(database_url).connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+def test_the_suites_fast_head_databases_match_the_migrations(migrated_database_url):
+    """The fixtures' copied or replayed databases (tests/conftest.py HeadDatabases) are what upgrade makes."""
+    assert current_revision(migrated_database_url) == head_revision(migrated_database_url)
+    with get_engine(migrated_database_url).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+        assert set(inspect(connection).get_table_names()) == set(SQLModel.metadata.tables) | {"alembic_version"}
+        for table in SQLModel.metadata.sorted_tables:
+            assert connection.execute(select(func.count()).select_from(table)).scalar() == 0, table.name
     assert diff == []
 
 
