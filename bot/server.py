@@ -172,6 +172,7 @@ def serve_http(services, host: str, port: int) -> None:
         uvicorn.run(web_app, host=host, port=port, log_level="info", access_log=False, proxy_headers=True)
     finally:
         scheduler.shutdown(wait=False)
+        services.close()  # answers and posts already under way finish before the process ends
 
 
 def serve_socket(services) -> None:

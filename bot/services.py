@@ -142,6 +142,13 @@ class Services:
 
         return ThreadPoolExecutor(max_workers=self.settings.workers, thread_name_prefix="policybot-work")
 
+    def close(self) -> None:
+        """Let deferred work that has started finish, then close the database connections."""
+        if "executor" in self.__dict__:
+            self.executor.shutdown(wait=True)
+        if "engine" in self.runtime.__dict__:  # opened (and migrated) on first use only
+            self.engine.dispose()
+
     def defer(self, function, /, *args, **kwargs):
         """Run slow work (answering, posting) after the acknowledgement, in the bot's worker threads.
 

@@ -308,12 +308,12 @@ class SlackBot:
     Slack Web API. `post_*` methods send requests signed as Slack signs them."""
 
     def __init__(self, services, fake, base_url: str):
-        import httpx
+        from tests.support.serving import client
 
         self.services = services
         self.fake = fake
         self.url = base_url
-        self.http = httpx.Client(base_url=base_url, timeout=10)
+        self.http = client(base_url)
 
     def post(self, body: str, content_type: str, headers: dict | None = None, signed: bool = True):
         from tests.support.slack_requests import signed_headers
@@ -383,4 +383,4 @@ def slack_bot(slack_settings, fake_slack):
     yield bot
     bot.http.close()
     served.stop()
-    services.engine.dispose()
+    services.close()

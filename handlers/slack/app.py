@@ -103,6 +103,7 @@ def create_app(services) -> App:
     """Build the Bolt app for `services` (a `bot.services.Services`)."""
     settings = services.settings
     app = App(
+        name="policybot",  # named, so Bolt does not inspect the call stack for a name (hundreds of ms)
         client=services.client,
         signing_secret=settings.slack_signing_secret or "",
         token_verification_enabled=False,

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import time
 
-import httpx
 import pytest
 
 from storage.models import AnswerVote, Handoff, Identity, OutboxMessage, Question, TeamsConversation
 from tests.support.bot_connector import (APP_ID, FakeConnector, card_action, channel_mention, install,
                                          personal_message)
 from tests.support.directory import staff_csv
+from tests.support.serving import client
 
 FACEBOOK = "Who has to approve a new council Facebook page?"
 
@@ -21,7 +21,7 @@ FACEBOOK = "Who has to approve a new council Facebook page?"
 class TeamsBot:
     def __init__(self, services, connector, url):
         self.services, self.connector = services, connector
-        self.http = httpx.Client(base_url=url, timeout=10)
+        self.http = client(url)
 
     def post(self, activity: dict, *, token: str | None = "sign", headers: dict | None = None):
         sent = dict(headers or {})
@@ -85,7 +85,7 @@ def _teams_bot(database_url, connector, fake_slack, tmp_path, comms_channel="CCO
     def close():
         bot.http.close()
         served.stop()
-        services.engine.dispose()
+        services.close()
 
     bot.close = close
     yield bot

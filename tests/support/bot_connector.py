@@ -4,6 +4,7 @@ activities as the Bot Framework does (RS256, issuer, audience = the app id, `ser
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import threading
@@ -62,15 +63,21 @@ class ConnectorCall:
         return "\n".join(parts)
 
 
+@functools.lru_cache(maxsize=1)
+def signing_key():
+    """The stand-in token service's RSA key: made once per test process (making one takes tens of ms)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
 class FakeConnector(LoopbackServer):
     def __init__(self):
         self.calls: list[ConnectorCall] = []
         self.members: dict[str, dict] = {}  # Teams user id → roster entry
         self.blocked: set[str] = set()  # members for whom the app is not installed (a chat cannot be created)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # held to read or record calls; notified as each is recorded
         self._ids = itertools.count(1)
         self._failures: list[tuple[str, int, dict]] = []  # (method, status, headers), used in order
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key = signing_key()
         self.kid = "test-key-1"
         self.card_problems: list[str] = []  # every card received is checked (tests.support.cards)
 
@@ -118,14 +125,12 @@ class FakeConnector(LoopbackServer):
                     or (method == "PUT" and c.method == "PUT")]
 
     def wait_for(self, predicate, timeout: float = 15.0):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                found = [c for c in self.calls if predicate(c)]
-            if found:
-                return found
-            time.sleep(0.01)
-        raise AssertionError(f"no matching Bot Connector call; calls: {[(c.method, c.path) for c in self.calls]}")
+        """The calls matching `predicate`, once there is one (woken as each call arrives)."""
+        with self._lock:
+            if self._lock.wait_for(lambda: any(predicate(c) for c in self.calls), timeout):
+                return [c for c in self.calls if predicate(c)]
+            seen = [(c.method, c.path) for c in self.calls]
+        raise AssertionError(f"no matching Bot Connector call; calls: {seen}")
 
     # -------------------------------------------------------------------------------- serving
 
@@ -150,6 +155,7 @@ class FakeConnector(LoopbackServer):
             self.card_problems.extend(found)
             call = ConnectorCall(method, path, body, auth.removeprefix("Bearer ") or None)
             self.calls.append(call)
+            self._lock.notify_all()
             failure = next((f for f in self._failures if f[0] == method), None)
             if failure is not None:
                 self._failures.remove(failure)

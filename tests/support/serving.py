@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
+import ssl
 import threading
 import time
 
+import httpx
 import uvicorn
 
 
@@ -50,3 +53,14 @@ class ServedApp:
 
     def stop(self) -> None:
         self._server.stop()
+
+
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    return ssl.create_default_context()
+
+
+def client(base_url: str) -> httpx.Client:
+    """An HTTP client for the served app. The tests speak plain HTTP on loopback, but httpx builds a TLS
+    context (loading the CA bundle, tens of ms) for every client: one made once per process is shared."""
+    return httpx.Client(base_url=base_url, timeout=10, verify=_tls())

@@ -66,7 +66,7 @@ class FakeSlack(LoopbackServer):
     def __init__(self, expected_token: str | None = None):
         self.expected_token = expected_token
         self.calls: list[Call] = []
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # held to read or record calls; notified as each is recorded
         self._failures: dict[str, list[_Failure]] = {}
         self._overrides: dict[str, dict] = {}
         self._unknown_emails: set[str] = set()
@@ -120,13 +120,10 @@ class FakeSlack(LoopbackServer):
             return [call for call in self.calls if call.method == method]
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 15.0) -> list[Call]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            calls = self.calls_to(method)
-            if len(calls) >= count:
-                return calls
-            time.sleep(0.005)
+        """The calls to `method`, once there are `count` of them (woken as each call arrives)."""
         with self._lock:
+            if self._lock.wait_for(lambda: sum(call.method == method for call in self.calls) >= count, timeout):
+                return [call for call in self.calls if call.method == method]
             seen = [call.method for call in self.calls]
         raise AssertionError(f"expected {count} call(s) to {method} within {timeout}s; calls made: {seen}")
 
@@ -148,6 +145,7 @@ class FakeSlack(LoopbackServer):
         with self._lock:
             call = Call(method, params, token)
             self.calls.append(call)
+            self._lock.notify_all()
             failure = None
             queue = self._failures.get(method)
             if queue:
