@@ -21,14 +21,20 @@ def _validator() -> jsonschema.Draft6Validator:
     return jsonschema.Draft6Validator(schema)
 
 
+@lru_cache(maxsize=4096)
+def _schema_errors(card_json: str) -> tuple[str, ...]:
+    """Schema errors of one card's JSON, remembered: the same cards come back in many tests."""
+    return tuple(f"{'/'.join(str(p) for p in error.absolute_path) or 'card'}: {error.message[:200]}"
+                 for error in _validator().iter_errors(json.loads(card_json)))
+
+
 def problems(card: dict) -> list[str]:
     """What is wrong with `card`: schema errors and size; empty when it is a valid card Teams accepts.
     `msteams` (Teams' own extension, not in the Adaptive Card schema) is checked here: each mention entity
     must be a `<at>…</at>` that the card's text shows, naming a person by id."""
     host = card.get("msteams")
     plain = {key: value for key, value in card.items() if key != "msteams"}
-    found = [f"{'/'.join(str(p) for p in error.absolute_path) or 'card'}: {error.message[:200]}"
-             for error in _validator().iter_errors(plain)]
+    found = list(_schema_errors(json.dumps(plain, sort_keys=True, ensure_ascii=False)))
     if host is not None:
         shown = json.dumps(plain, ensure_ascii=False)
         for entity in (host.get("entities") or []) if isinstance(host, dict) else [None]:
