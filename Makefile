@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 QUESTION ?= Who has to approve a new council Facebook page?
 TORCH_VERSION ?= 2.13.0
 # The suite runs on every core (pytest-xdist); each worker has its own PostgreSQL database and SQLite files.
-PYTEST_ARGS ?= -n auto
+# Tests marked xdist_group("torch") share one worker, so torch and the model are loaded once.
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: demo test install install-dev bench clean
 

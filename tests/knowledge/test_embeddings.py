@@ -16,6 +16,9 @@ from knowledge.search import build_index
 from tests.conftest import POLICY_FILE
 from tests.support.openai_api import FakeOpenAI
 
+# One worker runs every test that loads torch and the model, so the suite pays for loading them once.
+pytestmark = pytest.mark.xdist_group("torch")
+
 
 class Counting:
     """A real embedder that counts the texts it is asked to embed."""
