@@ -263,7 +263,7 @@ class TrainingDesk(Desk):
             session.commit()
             unresolved = session.exec(select(StaffMember).where(StaffMember.active == True)  # noqa: E712
                                       .where(identities.unchecked())).all() \
-                if getattr(self.directory, "looks_up", True) else []
+                if self.directory.looks_up else []
         if unresolved:  # people imported without Slack lookups: find them once, by email
             self.directory.resolve_all(unresolved)
         with Session(self.engine, expire_on_commit=False) as session:

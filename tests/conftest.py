@@ -76,34 +76,6 @@ def postgres_database():
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request, tmp_path, postgres_database):
-    """A fresh, empty database URL: a SQLite file, or a new schema in this run's PostgreSQL database."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{(tmp_path / 'policybot.db').as_posix()}"
-        return
-    if postgres_database is None:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_database)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = postgres_database.update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        from storage.db import get_engine
-
-        for engine_url in [url.render_as_string(hide_password=False)]:
-            try:
-                get_engine(engine_url).dispose()
-            except Exception:
-                pass
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-        admin.dispose()
-
-
 class HeadDatabases:
     """Databases at the migrations' head, made in milliseconds instead of the few hundred a fresh upgrade takes
     (most tests need one): the migrations run once per test process, into a SQLite file that each test gets a
@@ -137,7 +109,7 @@ class HeadDatabases:
             return self._free.pop()
         from storage.db import get_engine
 
-        url = self._new_schema()
+        url = self.new_schema()
         with get_engine(url).begin() as connection:
             for statement, parameters in self._postgres_statements():
                 connection.exec_driver_sql(statement, parameters)
@@ -173,15 +145,16 @@ class HeadDatabases:
         if unchanged:
             self._free.append(url)
         else:
-            self._drop(url)
+            self.drop(url)
 
     def close(self) -> None:
         while self._free:
-            self._drop(self._free.pop())
+            self.drop(self._free.pop())
         if self._admin is not None:
             self._admin.dispose()
 
-    def _new_schema(self) -> str:
+    def new_schema(self) -> str:
+        """A new, empty schema in this run's PostgreSQL database (its URL)."""
         if self._admin is None:
             self._admin = create_engine(self.postgres_url, isolation_level="AUTOCOMMIT")
         schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -190,7 +163,7 @@ class HeadDatabases:
         return self.postgres_url.update_query_dict({"options": f"-csearch_path={schema}"}) \
             .render_as_string(hide_password=False)
 
-    def _drop(self, url: str) -> None:
+    def drop(self, url: str) -> None:
         from storage.db import get_engine
 
         get_engine(url).dispose()
@@ -206,7 +179,7 @@ class HeadDatabases:
             from storage.db import get_engine
             from storage.migrate import upgrade
 
-            url = self._new_schema()
+            url = self.new_schema()
             recorded: list[tuple[str, object]] = []
 
             def record(connection, cursor, statement, parameters, context, executemany):
@@ -218,7 +191,7 @@ class HeadDatabases:
                 upgrade(url)
             finally:
                 event.remove(engine, "before_cursor_execute", record)
-                self._drop(url)
+                self.drop(url)
             self._statements = recorded
         return self._statements
 
@@ -228,6 +201,21 @@ def head_databases(tmp_path_factory, postgres_database):
     databases = HeadDatabases(tmp_path_factory.mktemp("head"), postgres_database)
     yield databases
     databases.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request, tmp_path, head_databases, postgres_database):
+    """A fresh, empty database URL: a SQLite file, or a new schema in this run's PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'policybot.db').as_posix()}"
+        return
+    if postgres_database is None:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    url = head_databases.new_schema()
+    try:
+        yield url
+    finally:
+        head_databases.drop(url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -248,11 +236,8 @@ def migrated_database_url(request, tmp_path, head_databases, postgres_database):
 @pytest.fixture
 def engine(migrated_database_url):
     from storage.db import get_engine
-    from storage.migrate import upgrade
 
-    database_url = migrated_database_url
-    upgrade(database_url)  # already there: one query
-    engine = get_engine(database_url)
+    engine = get_engine(migrated_database_url)
     yield engine
     engine.dispose()
 

@@ -28,6 +28,7 @@ class SlackDirectory:
     """Finds people's Slack user ids by email and people by Slack user id, remembering what it learns."""
 
     platform = identities.SLACK
+    looks_up = True  # people without a Slack id are looked up by email (KnownOnly: nobody to ask)
     UNKNOWN_FOR = 600  # seconds a Slack user found outside the directory is not asked about again
 
     def __init__(self, engine: Engine, client, clock=utcnow):

@@ -34,6 +34,7 @@ from bot import account_messages as account_terms, home
 from handlers.teams import forms
 from handlers.teams.forms import SAVED_VERBS
 from handlers.teams.render import REFRESH, card
+from handlers.teams.sender import conversation_root
 from handlers.slack.app import claim_once
 from storage.models import TeamsConversation, utcnow
 
@@ -198,7 +199,7 @@ class TeamsSurface:
         service_url = str(activity.get("serviceUrl") or "")[:500]
         if not service_url.startswith(("https://", "http://")):
             return
-        root = str(conversation["id"]).split(";messageid=")[0][:300]
+        root = conversation_root(str(conversation["id"]))[:300]
         kind = str(conversation.get("conversationType") or "personal")[:16]
         user = (activity.get("from") or {}).get("id") if kind == "personal" else None
         if self._recorded.get(root) == (service_url, kind, user):
@@ -433,9 +434,9 @@ class TeamsSurface:
         message names (the workflow checks again when they press one). Only a card in the conversation asking
         is drawn: a refresh naming another conversation's message learns nothing."""
         row = self.services.outbox.get(int(value)) if value.isdigit() and len(value) < 19 else None
-        root = conversation.split(";messageid=")[0]
+        root = conversation_root(conversation)
         if row is None or row.platform != PLATFORM or not row.content or \
-                (row.sent_channel or row.channel).split(";messageid=")[0] != root:
+                conversation_root(row.sent_channel or row.channel) != root:
             return _invoke_message("That message is no longer on record.")
         message = Message.from_json(row.content)
         allowed = any(user in block.only_for for block in message.blocks if getattr(block, "only_for", ()))

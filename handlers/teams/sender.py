@@ -70,6 +70,11 @@ class TokenSource:
             return {"Authorization": f"Bearer {self._token[0]}"}
 
 
+def conversation_root(conversation_id: str) -> str:
+    """A Teams conversation without the `;messageid=` of a thread in it: the conversation a reference names."""
+    return conversation_id.split(";messageid=")[0]
+
+
 @lru_cache(maxsize=512)
 def _drawn(content: str) -> tuple[str, str]:
     text, drawn = render(Message.from_json(content))
@@ -139,43 +144,46 @@ class TeamsSender:
         with Session(self.engine) as session:
             return identities.names(session, wanted)
 
+    def _known_service_url(self, root: str, now: float) -> str | None:
+        known = self._service_urls.get(root)
+        return known[0] if known is not None and known[1] > now else None
+
+    def _keep_service_url(self, root: str, service_url: str, now: float) -> str:
+        if len(self._service_urls) > 50_000:
+            self._service_urls.clear()
+        self._service_urls[root] = (service_url.rstrip("/"), now + SERVICE_URL_FOR)
+        return self._service_urls[root][0]
+
     def _service_url(self, conversation_id: str) -> str:
         """Where the conversation is served, as last recorded; kept for a few minutes (a campaign's thousands of
         cards look it up once per conversation, and Teams moves a tenant's service URL rarely)."""
-        root = conversation_id.split(";messageid=")[0]
-        now = time.monotonic()
-        known = self._service_urls.get(root)
-        if known is not None and known[1] > now:
-            return known[0]
+        root, now = conversation_root(conversation_id), time.monotonic()
+        if (known := self._known_service_url(root, now)) is not None:
+            return known
         with Session(self.engine) as session:
             found = session.get(TeamsConversation, root)
         if found is None:
             raise DeliveryError(f"no service URL recorded for Teams conversation {root[:60]}", permanent=True)
-        if len(self._service_urls) > 50_000:
-            self._service_urls.clear()
-        self._service_urls[root] = (found.service_url.rstrip("/"), now + SERVICE_URL_FOR)
-        return self._service_urls[root][0]
+        return self._keep_service_url(root, found.service_url, now)
 
     def prepare(self, messages) -> None:
         """The service URLs of a batch's conversations, in one query (a campaign sends to thousands of chats)."""
         from sqlmodel import select
 
         now = time.monotonic()
-        roots = {m.channel.split(";messageid=")[0] for m in messages}
-        wanted = [r for r in roots if not (r in self._service_urls and self._service_urls[r][1] > now)]
+        wanted = [root for root in {conversation_root(m.channel) for m in messages}
+                  if self._known_service_url(root, now) is None]
         if not wanted:
             return
         with Session(self.engine) as session:
             rows = session.exec(select(TeamsConversation.conversation_id, TeamsConversation.service_url)
                                 .where(TeamsConversation.conversation_id.in_(wanted))).all()
-        if len(self._service_urls) > 50_000:
-            self._service_urls.clear()
         for conversation_id, service_url in rows:
-            self._service_urls[conversation_id] = (service_url.rstrip("/"), now + SERVICE_URL_FOR)
+            self._keep_service_url(conversation_id, service_url, now)
 
     def forget_service_url(self, conversation_id: str) -> None:
         """A conversation's service URL has just been recorded anew: look it up again next time."""
-        self._service_urls.pop(conversation_id.split(";messageid=")[0], None)
+        self._service_urls.pop(conversation_root(conversation_id), None)
 
     def send(self, message: OutboxMessage) -> tuple[str | None, str | None]:
         if message.content:

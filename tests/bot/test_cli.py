@@ -26,7 +26,7 @@ class Ran:
     stderr: str
 
 
-def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None) -> Ran:
+def run(*args, stdin: str | None = None, env: dict | None = None) -> Ran:
     """`policybot ARGS` through `bot.cli.main` in this process."""
     from click.testing import CliRunner
 
@@ -34,13 +34,10 @@ def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None) -> R
     from bot.settings import get_settings
 
     overrides = {"POLICYBOT_EMBEDDINGS": "none", **(env or {})}
-    previous = os.getcwd()
     argv = sys.argv
     code = 0
     get_settings.cache_clear()
     try:
-        if cwd is not None:
-            os.chdir(cwd)
         with CliRunner().isolation(input=stdin, env=overrides) as (stdout, stderr, _):
             sys.argv = ["policybot", *args]
             try:
@@ -52,15 +49,14 @@ def run(*args, stdin: str | None = None, env: dict | None = None, cwd=None) -> R
             out, err = stdout.getvalue().decode(), stderr.getvalue().decode()
     finally:
         sys.argv = argv
-        os.chdir(previous)
         get_settings.cache_clear()
     return Ran(code, out, err)
 
 
-def run_process(*args, stdin: str | None = None, env: dict | None = None) -> Ran:
+def run_process(*args, env: dict | None = None) -> Ran:
     """`policybot ARGS` as the installed script, a real process."""
     full_env = {**os.environ, "POLICYBOT_EMBEDDINGS": "none", **(env or {})}
-    done = subprocess.run([POLICYBOT, *args], input=stdin, capture_output=True, text=True, env=full_env,
+    done = subprocess.run([POLICYBOT, *args], capture_output=True, text=True, env=full_env,
                           timeout=120)
     return Ran(done.returncode, done.stdout, done.stderr)
 
