@@ -33,8 +33,10 @@ demo: install
 	$(BIN)/policybot index
 	$(BIN)/policybot ask "$(QUESTION)"
 
+# Bytecode is kept (__pycache__, ignored by git) even where the environment says not to write it: without
+# it every worker and every `policybot` process the tests start compiles the bot and re-rewrites the tests.
 test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install-dev
 	$(BIN)/python bench/run_all.py

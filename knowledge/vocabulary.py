@@ -79,7 +79,8 @@ def load_file(path: Path) -> tuple[Term | Topic, ...]:
     import yaml
 
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # libyaml's loader where PyYAML has it (ten times faster; every process reads the vocabulary).
+        data = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except OSError as error:
         raise VocabularyError(f"{path}: cannot read the vocabulary file ({error.strerror or error})") from None
     except (yaml.YAMLError, UnicodeDecodeError) as error:
