@@ -81,42 +81,64 @@ class HeadDatabases:
     (most tests need one): the migrations run once per test process, into a SQLite file that each test gets a
     copy of, and into PostgreSQL schemas that are lent to one test at a time and emptied when it ends (every
     row deleted and every sequence restarted; a schema whose tables a test changed is dropped, not lent again).
-    tests/storage/test_migrations.py runs the migrations themselves, and checks these match them."""
+    tests/storage/test_migrations.py runs the migrations themselves, and checks these match them.
+
+    Served databases (`indexed=True`) also hold the bundled policy, indexed as `bot.server.prepare` leaves
+    it, so each HTTP test's start-up finds it unchanged instead of parsing and storing it again; a schema
+    whose documents a test changed is emptied and lent again as a plain one."""
+
+    KNOWLEDGE_TABLES = ("document", "passage")
 
     def __init__(self, folder: Path, postgres_url):
         self.folder, self.postgres_url = folder, postgres_url
-        self._sqlite_file: Path | None = None
+        self._sqlite_files: dict[bool, Path] = {}
         self._statements: list[tuple[str, object]] | None = None
-        self._free: list[str] = []
+        self._free: dict[bool, list[str]] = {False: [], True: []}
+        self._knowledge: dict[str, tuple] = {}  # each served schema's document and passage rows as indexed
         self._admin = None
 
-    def sqlite(self, target: Path) -> str:
-        if self._sqlite_file is None:
+    def sqlite(self, target: Path, indexed: bool = False) -> str:
+        if indexed not in self._sqlite_files:
             from storage.db import get_engine
             from storage.migrate import upgrade
 
-            path = self.folder / "head.db"
+            path = self.folder / ("head-indexed.db" if indexed else "head.db")
             url = f"sqlite:///{path.as_posix()}"
-            upgrade(url)
+            if indexed:
+                self.sqlite(path)
+                _index_bundled(get_engine(url))
+            else:
+                upgrade(url)
             get_engine(url).dispose()
-            self._sqlite_file = path
+            self._sqlite_files[indexed] = path
         assert not target.exists(), f"{target} is not a fresh database"
-        shutil.copyfile(self._sqlite_file, target)
+        shutil.copyfile(self._sqlite_files[indexed], target)
         return f"sqlite:///{target.as_posix()}"
 
-    def lend_postgres(self) -> str:
-        if self._free:
-            return self._free.pop()
+    def lend_postgres(self, indexed: bool = False) -> str:
+        if self._free[indexed]:
+            return self._free[indexed].pop()
         from storage.db import get_engine
 
         url = self.new_schema()
-        with get_engine(url).begin() as connection:
+        engine = get_engine(url)
+        with engine.begin() as connection:
             for statement, parameters in self._postgres_statements():
                 connection.exec_driver_sql(statement, parameters)
+        if indexed:
+            _index_bundled(engine)
+            with engine.connect() as connection:
+                self._knowledge[url] = self._knowledge_rows(connection)
+        engine.dispose()
         return url
 
-    def give_back(self, url: str) -> None:
-        """Empty the schema for the next test, or drop it if it is no longer exactly at head."""
+    def _knowledge_rows(self, connection) -> tuple:
+        return tuple(tuple(connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY id').all())
+                     for table in self.KNOWLEDGE_TABLES)
+
+    def give_back(self, url: str, indexed: bool = False) -> None:
+        """Empty the schema for the next test, or drop it if it is no longer exactly at head. A served schema
+        keeps its documents if they are still exactly the bundled policy as indexed."""
         from sqlalchemy import inspect
         from sqlmodel import SQLModel
 
@@ -126,6 +148,7 @@ class HeadDatabases:
         engine = get_engine(url)
         engine.dispose()
         tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+        keep = False
         try:
             with engine.begin() as connection:
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
@@ -133,23 +156,33 @@ class HeadDatabases:
                     connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == \
                     _head_from_files()
                 if unchanged:
+                    keep = indexed and self._knowledge_rows(connection) == self._knowledge.get(url)
+                    kept = self.KNOWLEDGE_TABLES if keep else ()
                     for table in tables:
-                        connection.exec_driver_sql(f'DELETE FROM "{table}"')
+                        if table not in kept:
+                            connection.exec_driver_sql(f'DELETE FROM "{table}"')
+                    # Every sequence starts again, except those of the rows kept.
                     connection.exec_driver_sql(
                         "SELECT setval(s.oid, 1, false) FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
-                        "WHERE s.relkind = 'S' AND n.nspname = current_schema()")
+                        "WHERE s.relkind = 'S' AND n.nspname = current_schema() AND NOT EXISTS ("
+                        "SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid "
+                        "WHERE d.objid = s.oid AND d.deptype = 'a' AND t.relname = ANY(%(kept)s))",
+                        {"kept": list(kept)})
         except Exception:
             unchanged = False
         finally:
             engine.dispose()
+        if not keep:
+            self._knowledge.pop(url, None)
         if unchanged:
-            self._free.append(url)
+            self._free[keep].append(url)
         else:
             self.drop(url)
 
     def close(self) -> None:
-        while self._free:
-            self.drop(self._free.pop())
+        for free in self._free.values():
+            while free:
+                self.drop(free.pop())
         if self._admin is not None:
             self._admin.dispose()
 
@@ -231,6 +264,30 @@ def migrated_database_url(request, tmp_path, head_databases, postgres_database):
         yield url
     finally:
         head_databases.give_back(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def served_database_url(request, tmp_path, head_databases, postgres_database):
+    """A database at head holding the bundled policy indexed (as `policybot serve` finds it after its first
+    start) and nothing else: for tests of the served bot."""
+    if request.param == "sqlite":
+        yield head_databases.sqlite(tmp_path / "policybot.db", indexed=True)
+        return
+    if postgres_database is None:
+        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
+    url = head_databases.lend_postgres(indexed=True)
+    try:
+        yield url
+    finally:
+        head_databases.give_back(url, indexed=True)
+
+
+def _index_bundled(engine) -> None:
+    from bot.settings import BUNDLED_KNOWLEDGE_DIR
+    from knowledge.indexer import index_paths
+
+    report = index_paths(engine, [BUNDLED_KNOWLEDGE_DIR], prune=True)
+    assert not report.failed, report.failed
 
 
 @pytest.fixture
@@ -342,11 +399,11 @@ def fake_slack():
 
 
 @pytest.fixture
-def slack_settings(migrated_database_url, fake_slack, tmp_path):
+def slack_settings(served_database_url, fake_slack, tmp_path):
     from bot.settings import load_settings
     from tests.support.slack_requests import SIGNING_SECRET
 
-    return load_settings(database_url=migrated_database_url, slack_bot_token="xoxb-test-token",
+    return load_settings(database_url=served_database_url, slack_bot_token="xoxb-test-token",
                          slack_signing_secret=SIGNING_SECRET, slack_api_url=fake_slack.base_url,
                          comms_channel="CCOMMS", hr_channel="CHR", legal_channel="CLEGAL",
                          safeguarding_channel="CSAFE", ict_channel="CICT", admin_channel="CADMIN",

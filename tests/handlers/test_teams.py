@@ -53,8 +53,8 @@ def connector():
 
 
 @pytest.fixture
-def teams_bot(migrated_database_url, connector, fake_slack, tmp_path):
-    bots = _teams_bot(migrated_database_url, connector, fake_slack, tmp_path)
+def teams_bot(served_database_url, connector, fake_slack, tmp_path):
+    bots = _teams_bot(served_database_url, connector, fake_slack, tmp_path)
     bot = next(bots)
     yield bot
     bot.close()
@@ -417,12 +417,12 @@ def test_report_this_message_opens_a_prefilled_dialog_and_saves_the_case_with_th
 
 
 def test_comms_in_a_teams_channel_answer_a_teams_askers_question_and_it_is_saved(
-        migrated_database_url, connector, fake_slack, tmp_path):
+        served_database_url, connector, fake_slack, tmp_path):
     from storage.models import SavedAnswer
     from tests.support.bot_connector import APP_ID as BOT
 
     comms_channel = "19:comms@thread.tacv2"
-    bot = next(_teams_bot(migrated_database_url, connector, fake_slack, tmp_path, comms_channel=comms_channel))
+    bot = next(_teams_bot(served_database_url, connector, fake_slack, tmp_path, comms_channel=comms_channel))
     try:
         connector.add_member("29:casey", "casey@notts.gov.uk", "Casey Comms")
         bot.post({"type": "conversationUpdate", "id": "cu-1", "serviceUrl": connector.service_url,
@@ -548,10 +548,10 @@ def test_the_roster_job_opens_chats_with_staff_the_bot_has_not_met(teams_bot, co
 
 
 def test_with_graph_the_roster_job_reaches_staff_in_no_team_the_bot_is_in(
-        migrated_database_url, connector, fake_slack, tmp_path):
+        served_database_url, connector, fake_slack, tmp_path):
     from bot.scheduler import run_job
 
-    bot = next(_teams_bot(migrated_database_url, connector, fake_slack, tmp_path, teams_graph_url=connector.graph_url))
+    bot = next(_teams_bot(served_database_url, connector, fake_slack, tmp_path, teams_graph_url=connector.graph_url))
     try:
         bot.post(install(service_url=connector.service_url))  # Sam opens the bot: where Teams is, is known
         posted(connector, "a:personal-sam")
@@ -602,12 +602,12 @@ def _dialog(bot, connector, name: str, data: dict, user: str = "29:sam", convers
 
 
 def test_an_account_request_in_teams_is_reviewed_by_comms_and_decided_by_the_director_alone(
-        migrated_database_url, connector, fake_slack, tmp_path):
+        served_database_url, connector, fake_slack, tmp_path):
     from storage.models import AccountRequest, RegisteredAccount
     from tests.support.bot_connector import APP_ID as BOT
 
     comms = "19:comms@thread.tacv2"
-    bot = next(_teams_bot(migrated_database_url, connector, fake_slack, tmp_path, comms_channel=comms))
+    bot = next(_teams_bot(served_database_url, connector, fake_slack, tmp_path, comms_channel=comms))
     try:
         bot.post({"type": "conversationUpdate", "id": "cu-comms", "serviceUrl": connector.service_url,
                   "channelId": "msteams", "from": {"id": "29:casey"}, "recipient": {"id": "28:" + BOT},
@@ -746,13 +746,13 @@ def test_home_shows_a_persons_reports_and_its_buttons_open_the_forms(teams_bot, 
     assert "training" in json.dumps(training["value"]).lower()
 
 
-def test_a_council_on_teams_alone_needs_no_slack(migrated_database_url, connector, fake_slack, tmp_path):
+def test_a_council_on_teams_alone_needs_no_slack(served_database_url, connector, fake_slack, tmp_path):
     from datetime import date, datetime, timezone
 
     from bot.scheduler import run_job
     from tests.support.services import Clock
 
-    bot = next(_teams_bot(migrated_database_url, connector, fake_slack, tmp_path, comms_channel="19:comms@thread.tacv2",
+    bot = next(_teams_bot(served_database_url, connector, fake_slack, tmp_path, comms_channel="19:comms@thread.tacv2",
                           slack=False))
     try:
         assert bot.http.post("/slack/events", content=b"{}").status_code == 404  # nothing to verify Slack with

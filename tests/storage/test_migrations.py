@@ -237,3 +237,32 @@ def test_upgrading_keeps_every_row_of_every_table(database_url):
             select(after.tables["identity"].c.staff_id, after.tables["identity"].c.platform,
                    after.tables["identity"].c.user_id).order_by(after.tables["identity"].c.staff_id))]
     assert moved == [(row["id"], "slack", row["slack_user_id"]) for row in written["staff_member"]]
+
+
+def test_the_served_databases_hold_the_bundled_policy_as_the_bot_indexes_it(served_database_url, tmp_path):
+    """The HTTP tests' databases (HeadDatabases with indexed=True) are what a first `prepare` leaves: the
+    bundled policy's document and passages, nothing else, and the bot finds them unchanged."""
+    from bot.settings import load_settings
+    from knowledge.indexer import index_paths
+    from storage.models import Document, Passage
+
+    settings = load_settings(database_url=served_database_url, embeddings="none")
+    served = get_engine(served_database_url)
+    assert [r.status for r in index_paths(served, settings.knowledge_dirs, prune=True).results] == ["unchanged"]
+    fresh_url = f"sqlite:///{(tmp_path / 'fresh.db').as_posix()}"
+    upgrade(fresh_url)
+    fresh = get_engine(fresh_url)
+    index_paths(fresh, settings.knowledge_dirs, prune=True)
+
+    def knowledge(engine):
+        with Session(engine) as session:
+            documents = [(d.title, d.source_path, d.checksum, d.version, d.passage_count, d.structure)
+                         for d in session.scalars(select(Document).order_by(Document.id))]
+            passages = [(p.ordinal, p.section, p.label, p.checksum) for p in session.scalars(select(Passage).order_by(Passage.id))]
+        return documents, passages
+
+    assert knowledge(served) == knowledge(fresh) and len(knowledge(served)[1]) == 32
+    with served.connect() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if table.name not in ("document", "passage"):
+                assert connection.execute(select(func.count()).select_from(table)).scalar() == 0, table.name
