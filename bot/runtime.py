@@ -61,7 +61,20 @@ class Runtime:
     def index(self):
         from knowledge.search import build_index
 
-        return build_index(self.engine, self.settings)
+        # The knowledge stamp is read before the passages, so a change made while the index is built is
+        # seen at the next check; the first question does not build the index again.
+        stamp = self._knowledge_stamp()
+        index = build_index(self.engine, self.settings)
+        self._stamp = stamp
+        return index
+
+    def _knowledge_stamp(self) -> tuple:
+        from sqlmodel import Session
+
+        from knowledge.saved import knowledge_stamp
+
+        with Session(self.engine) as session:
+            return knowledge_stamp(session)
 
     @cached_property
     def answerer(self):
@@ -76,16 +89,11 @@ class Runtime:
         """The answerer over the knowledge base as it is now: every `knowledge_reload_seconds` the database's
         knowledge stamp is read, and the index rebuilt when another process (or this one) has changed a
         document or a saved answer since it was built."""
-        from sqlmodel import Session
-
-        from knowledge.saved import knowledge_stamp
-
         with self._lock:
             now = time.monotonic()
             if "answerer" not in self.__dict__ or now - self._checked >= self.settings.knowledge_reload_seconds:
                 self._checked = now
-                with Session(self.engine) as session:
-                    stamp = knowledge_stamp(session)
+                stamp = self._knowledge_stamp()
                 if stamp != self._stamp:
                     if self._stamp is not None:
                         log.info("knowledge base changed: reloading the index")

@@ -36,6 +36,22 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = f"skipped, which this run does not allow: {reason}"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """`--dist loadgroup` sends the tests of one xdist_group (the torch tests) to one worker, so torch is
+    loaded once. pytest-xdist marks them by suffixing their node ids, written to an attribute that pytest 9.2
+    no longer reads; where its suffix did not take, it is set here."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        groups = sorted({str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+                         for mark in item.iter_markers("xdist_group")})
+        if groups and "@" not in item.nodeid and hasattr(item, "_id"):
+            from _pytest.nodeid import coerce_node_id
+
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch, tmp_path):
     """Tests never read the developer's .env or data folder, and settings are re-read per test."""

@@ -182,3 +182,13 @@ def test_the_answer_goes_back_where_the_question_was_asked(services, engine, sur
         (reply,) = session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(outcome.outbox_ids))
                                 .where(OutboxMessage.purpose == "handoff-reply")).all()
     assert (reply.channel, reply.thread_ts) == (expect_channel, expect_thread)
+
+
+def test_the_index_built_at_start_up_serves_the_first_question_and_is_rebuilt_only_on_a_change(services):
+    runtime = Runtime(services.settings)
+    first = runtime.index  # as `prepare` builds it before serving
+    assert runtime.current_answerer().answer(PARKING).answered is False
+    assert runtime.current_answerer().index is first and runtime.index is first
+    _, value = asked_and_handed_off(services)
+    services.handoffs.answer(value, "UCOMMS", answer=PARKING_ANSWER, save=True, wording=PARKING)
+    assert runtime.current_answerer().answer(PARKING).answered and runtime.index is not first
