@@ -148,42 +148,44 @@ class HeadDatabases:
         engine.dispose()
         return url
 
+    # One round trip: the schema's tables, its revision and a digest of its documents and passages.
+    _STATE_SQL = (
+        "SELECT (SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables "
+        "WHERE table_schema = current_schema()), (SELECT string_agg(version_num, ',') FROM alembic_version), "
+        + ", ".join(f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r.id), '')) FROM \"{table}\" r)"
+                    for table in KNOWLEDGE_TABLES))
+
     def _knowledge_rows(self, connection) -> tuple:
-        return tuple(tuple(connection.exec_driver_sql(f'SELECT * FROM "{table}" ORDER BY id').all())
-                     for table in self.KNOWLEDGE_TABLES)
+        return tuple(connection.exec_driver_sql(self._STATE_SQL).one())[2:]
 
     def give_back(self, url: str, indexed: bool = False) -> None:
         """Empty the schema for the next test, or drop it if it is no longer exactly at head. A served schema
-        keeps its documents if they are still exactly the bundled policy as indexed."""
-        from sqlalchemy import inspect
+        keeps its documents if they are still exactly the bundled policy as indexed. Two round trips."""
         from sqlmodel import SQLModel
 
         from storage.db import get_engine
         from storage.migrate import _head_from_files
 
         engine = get_engine(url)
-        engine.dispose()
         tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
-        keep = False
+        expected = ",".join(sorted([*tables, "alembic_version"]))
+        keep = unchanged = False
         try:
             with engine.begin() as connection:
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
-                unchanged = set(inspect(connection).get_table_names()) == {*tables, "alembic_version"} and \
-                    connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == \
-                    _head_from_files()
+                names, revision, *knowledge = connection.exec_driver_sql(self._STATE_SQL).one()
+                unchanged = names == expected and revision == _head_from_files()
                 if unchanged:
-                    keep = indexed and self._knowledge_rows(connection) == self._knowledge.get(url)
+                    keep = indexed and tuple(knowledge) == self._knowledge.get(url)
                     kept = self.KNOWLEDGE_TABLES if keep else ()
-                    for table in tables:
-                        if table not in kept:
-                            connection.exec_driver_sql(f'DELETE FROM "{table}"')
-                    # Every sequence starts again, except those of the rows kept.
-                    connection.exec_driver_sql(
+                    # Every row deleted and every sequence started again, except those of the rows kept.
+                    connection.exec_driver_sql("; ".join([
+                        *(f'DELETE FROM "{table}"' for table in tables if table not in kept),
                         "SELECT setval(s.oid, 1, false) FROM pg_class s JOIN pg_namespace n ON n.oid = s.relnamespace "
                         "WHERE s.relkind = 'S' AND n.nspname = current_schema() AND NOT EXISTS ("
                         "SELECT 1 FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid "
-                        "WHERE d.objid = s.oid AND d.deptype = 'a' AND t.relname = ANY(%(kept)s))",
-                        {"kept": list(kept)})
+                        "WHERE d.objid = s.oid AND d.deptype = 'a' AND t.relname IN ("
+                        + ", ".join(f"'{table}'" for table in kept or ("",)) + "))"]))
         except Exception:
             unchanged = False
         finally:

@@ -33,9 +33,30 @@ class Counting:
         return self.inner.embed(texts)
 
 
+class Remembering:
+    """The real local embedder, computing each distinct text once for the whole module (the same policy
+    is embedded on SQLite and PostgreSQL); its `path` and `name` are the embedder's own."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.path, self.name = inner.path, inner.name
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def embed(self, texts):
+        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+        if missing:
+            self._vectors.update(zip(missing, self.inner.embed(missing)))
+        return np.vstack([self._vectors[t] for t in texts]) if texts else self.inner.embed(texts)
+
+
 @pytest.fixture(scope="module")
 def local():
     return LocalEmbedder()
+
+
+@pytest.fixture(scope="module")
+def remembered(local):
+    return Remembering(local)
 
 
 def test_the_bundled_model_loads_offline_and_ranks_by_meaning(local):
@@ -56,11 +77,12 @@ def test_the_numpy_query_path_matches_sentence_transformers(local):
     assert np.all(np.sum(quick * batched, axis=1) > 0.9999)
 
 
-def test_reindexing_embeds_only_what_changed(engine, tmp_path, local, monkeypatch):
+def test_reindexing_embeds_only_what_changed(engine, tmp_path, remembered, monkeypatch):
+    local = remembered
     path = tmp_path / "policy.txt"
     shutil.copy(POLICY_FILE, path)
     index_paths(engine, [path])
-    counting = Counting(local)
+    counting = Counting(remembered)
     monkeypatch.setattr(embeddings, "make_embedder", lambda settings: counting)
     settings = load_settings(embeddings="local")
     first = refresh_embeddings(engine, settings)
@@ -135,7 +157,10 @@ def test_a_warmed_embedder_gives_the_same_vectors_without_the_numpy_pass(local, 
     assert np.all(np.sum(cold * hot, axis=1) > 0.9999)
 
 
-def test_a_question_naming_no_document_leans_to_the_bots_own_policy(engine, tmp_path, local):
+def test_a_question_naming_no_document_leans_to_the_bots_own_policy(engine, tmp_path, remembered, monkeypatch):
+    from knowledge import search
+
+    monkeypatch.setattr(search, "make_embedder", lambda settings: remembered)
     # Two policies that say the same about who they cover: the bot's own one is cited first.
     shared = ("Agency workers and contractors doing work for the Council are expected to follow this policy "
               "in the same way as employees.")
