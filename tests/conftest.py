@@ -144,7 +144,7 @@ class HeadDatabases:
         if indexed:
             _index_bundled(engine)
             with engine.connect() as connection:
-                self._knowledge[url] = self._knowledge_rows(connection)
+                self._knowledge[url] = self._state(connection)[2:]
         engine.dispose()
         return url
 
@@ -155,8 +155,9 @@ class HeadDatabases:
         + ", ".join(f"(SELECT md5(coalesce(string_agg(r::text, '|' ORDER BY r.id), '')) FROM \"{table}\" r)"
                     for table in KNOWLEDGE_TABLES))
 
-    def _knowledge_rows(self, connection) -> tuple:
-        return tuple(connection.exec_driver_sql(self._STATE_SQL).one())[2:]
+    def _state(self, connection) -> tuple:
+        """The schema's table names, its revision, and a digest of each of KNOWLEDGE_TABLES."""
+        return tuple(connection.exec_driver_sql(self._STATE_SQL).one())
 
     def give_back(self, url: str, indexed: bool = False) -> None:
         """Empty the schema for the next test, or drop it if it is no longer exactly at head. A served schema
@@ -173,7 +174,7 @@ class HeadDatabases:
         try:
             with engine.begin() as connection:
                 connection.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
-                names, revision, *knowledge = connection.exec_driver_sql(self._STATE_SQL).one()
+                names, revision, *knowledge = self._state(connection)
                 unchanged = names == expected and revision == _head_from_files()
                 if unchanged:
                     keep = indexed and tuple(knowledge) == self._knowledge.get(url)
@@ -190,7 +191,7 @@ class HeadDatabases:
             unchanged = False
         finally:
             engine.dispose()
-        if not keep:
+        if not (unchanged and keep):
             self._knowledge.pop(url, None)
         if unchanged:
             self._free[keep].append(url)
@@ -269,35 +270,30 @@ def database_url(request, tmp_path, head_databases, postgres_database):
         head_databases.drop(url)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def migrated_database_url(request, tmp_path, head_databases, postgres_database):
-    """A database at the migrations' head with no rows: a SQLite file, or a PostgreSQL schema of this run's."""
+def _head_database(request, tmp_path, head_databases, postgres_database, indexed: bool):
     if request.param == "sqlite":
-        yield head_databases.sqlite(tmp_path / "policybot.db")
+        yield head_databases.sqlite(tmp_path / "policybot.db", indexed=indexed)
         return
     if postgres_database is None:
         pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    url = head_databases.lend_postgres()
+    url = head_databases.lend_postgres(indexed=indexed)
     try:
         yield url
     finally:
-        head_databases.give_back(url)
+        head_databases.give_back(url, indexed=indexed)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def migrated_database_url(request, tmp_path, head_databases, postgres_database):
+    """A database at the migrations' head with no rows: a SQLite file, or a PostgreSQL schema of this run's."""
+    yield from _head_database(request, tmp_path, head_databases, postgres_database, indexed=False)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def served_database_url(request, tmp_path, head_databases, postgres_database):
     """A database at head holding the bundled policy indexed (as `policybot serve` finds it after its first
     start) and nothing else: for tests of the served bot."""
-    if request.param == "sqlite":
-        yield head_databases.sqlite(tmp_path / "policybot.db", indexed=True)
-        return
-    if postgres_database is None:
-        pytest.skip(f"PostgreSQL tests need {PG_ENV}")
-    url = head_databases.lend_postgres(indexed=True)
-    try:
-        yield url
-    finally:
-        head_databases.give_back(url, indexed=True)
+    yield from _head_database(request, tmp_path, head_databases, postgres_database, indexed=True)
 
 
 def _index_bundled(engine) -> None:

@@ -78,7 +78,6 @@ def test_the_numpy_query_path_matches_sentence_transformers(local):
 
 
 def test_reindexing_embeds_only_what_changed(engine, tmp_path, remembered, monkeypatch):
-    local = remembered
     path = tmp_path / "policy.txt"
     shutil.copy(POLICY_FILE, path)
     index_paths(engine, [path])
@@ -87,15 +86,15 @@ def test_reindexing_embeds_only_what_changed(engine, tmp_path, remembered, monke
     settings = load_settings(embeddings="local")
     first = refresh_embeddings(engine, settings)
     # 32 paragraphs, and the 27 list items and 6 opening sentences of the paragraphs that have lists
-    assert first == f"Embeddings ({local.name}): 65 computed, 0 reused"
+    assert first == f"Embeddings ({remembered.name}): 65 computed, 0 reused"
     assert len(counting.texts) == 65
-    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 0 computed, 65 reused"
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({remembered.name}): 0 computed, 65 reused"
     assert len(counting.texts) == 65
     path.write_text(path.read_text(encoding="utf-8").replace("relevant Corporate Director.",
                                                              "relevant Corporate Director or their deputy."),
                     encoding="utf-8")
     index_paths(engine, [path])
-    assert refresh_embeddings(engine, settings) == f"Embeddings ({local.name}): 1 computed, 64 reused"
+    assert refresh_embeddings(engine, settings) == f"Embeddings ({remembered.name}): 1 computed, 64 reused"
     assert "their deputy" in counting.texts[-1]
     index = build_index(engine, settings)
     assert index.retrieval_mode == "hybrid" and len(counting.texts) == 66  # start-up loads, embeds nothing

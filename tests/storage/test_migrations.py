@@ -258,7 +258,8 @@ def test_the_served_databases_hold_the_bundled_policy_as_the_bot_indexes_it(serv
         with Session(engine) as session:
             documents = [(d.title, d.source_path, d.checksum, d.version, d.passage_count, d.structure)
                          for d in session.scalars(select(Document).order_by(Document.id))]
-            passages = [(p.ordinal, p.section, p.label, p.checksum) for p in session.scalars(select(Passage).order_by(Passage.id))]
+            passages = [(p.ordinal, p.section, p.label, p.checksum)
+                        for p in session.scalars(select(Passage).order_by(Passage.id))]
         return documents, passages
 
     assert knowledge(served) == knowledge(fresh) and len(knowledge(served)[1]) == 32
