@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 MAX_TOKENS = 256
+BATCH = 32  # sequences per pass: large enough for efficient matrix products, small enough to stay in cache
 
 
 def supports(model_dir: Path) -> bool:
@@ -30,17 +31,27 @@ def supports(model_dir: Path) -> bool:
             and (model_dir / "model.safetensors").is_file() and (model_dir / "tokenizer.json").is_file())
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    # Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), enough for GELU in float32.
-    sign = np.sign(x)
-    x = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-x * x))
-
-
 def _gelu(x: np.ndarray) -> np.ndarray:
-    return 0.5 * x * (1.0 + _erf(x / np.sqrt(2.0)))
+    """GELU, x·Φ(x), with erf by Abramowitz and Stegun 7.1.26 (absolute error below 1.5e-7), enough in
+    float32. Written as relu(x) − ½|x|·P(t)·exp(−x²/2), P the formula's polynomial, computed in place: the
+    intermediate layer is the largest array of the forward pass."""
+    magnitude = np.abs(x)
+    t = magnitude * np.float32(0.3275911 / np.sqrt(2.0))
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * 1.061405429
+    for coefficient in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += coefficient
+        poly *= t
+    gaussian = np.square(x, out=t)
+    gaussian *= -0.5
+    np.exp(gaussian, out=gaussian)
+    poly *= gaussian
+    poly *= magnitude
+    poly *= 0.5
+    out = np.maximum(x, 0.0, out=magnitude)
+    out -= poly
+    return out
 
 
 def _layer_norm(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, eps: float) -> np.ndarray:
@@ -72,38 +83,50 @@ class NumpyBert:
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.no_padding()
 
-    def _encode_one(self, ids: list[int]) -> np.ndarray:
+    def _encode(self, batch: list[list[int]]) -> np.ndarray:
+        """Mean-pooled, normalised embeddings of several token sequences at once: every token of the batch goes
+        through each linear layer in one matrix product; attention is computed per sequence."""
         w = self.w
-        ids_array = np.asarray(ids)
+        lengths = [len(ids) for ids in batch]
+        starts = np.cumsum([0, *lengths])
+        ids_array = np.concatenate([np.asarray(ids) for ids in batch])
+        positions = np.concatenate([np.arange(n) for n in lengths])
         hidden = (w["embeddings.word_embeddings.weight"][ids_array]
-                  + w["embeddings.position_embeddings.weight"][: len(ids)]
+                  + w["embeddings.position_embeddings.weight"][positions]
                   + w["embeddings.token_type_embeddings.weight"][0])
         hidden = _layer_norm(hidden, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], self.eps)
         tokens, size = hidden.shape
         head_size = size // self.heads
+        scale = 1.0 / np.sqrt(head_size)
         for layer in range(self.layers):
             p = f"encoder.layer.{layer}."
 
             def linear(x, name, p=p):
                 return x @ w[p + name + ".weight"] + w[p + name + ".bias"]
 
-            qkv = linear(hidden, "attention.self.qkv").reshape(tokens, 3, self.heads, head_size).transpose(1, 2, 0, 3)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = q @ k.transpose(0, 2, 1) / np.sqrt(head_size)
-            scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
-            scores /= scores.sum(axis=-1, keepdims=True)
-            context = (scores @ v).transpose(1, 0, 2).reshape(tokens, size)
+            qkv = linear(hidden, "attention.self.qkv").reshape(tokens, 3, self.heads, head_size)
+            context = np.empty((tokens, size), dtype=np.float32)
+            for start, end in zip(starts[:-1], starts[1:]):
+                part = qkv[start:end].transpose(1, 2, 0, 3)
+                q, k, v = part[0], part[1], part[2]
+                scores = q @ k.transpose(0, 2, 1) * scale
+                scores = np.exp(scores - scores.max(axis=-1, keepdims=True))
+                scores /= scores.sum(axis=-1, keepdims=True)
+                context[start:end] = (scores @ v).transpose(1, 0, 2).reshape(end - start, size)
             hidden = _layer_norm(linear(context, "attention.output.dense") + hidden,
                                  w[p + "attention.output.LayerNorm.weight"], w[p + "attention.output.LayerNorm.bias"],
                                  self.eps)
             intermediate = _gelu(linear(hidden, "intermediate.dense"))
             hidden = _layer_norm(linear(intermediate, "output.dense") + hidden,
                                  w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
-        pooled = hidden.mean(axis=0)
-        return pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        pooled = np.add.reduceat(hidden, starts[:-1], axis=0) / np.asarray(lengths, dtype=np.float32)[:, None]
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         encodings = self.tokenizer.encode_batch(texts)
-        return np.vstack([self._encode_one(e.ids) for e in encodings]).astype(np.float32)
+        vectors = np.empty((len(texts), self.w["embeddings.word_embeddings.weight"].shape[1]), dtype=np.float32)
+        for start in range(0, len(texts), BATCH):
+            vectors[start:start + BATCH] = self._encode([e.ids for e in encodings[start:start + BATCH]])
+        return vectors

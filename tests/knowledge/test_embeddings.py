@@ -4,20 +4,23 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from bot.settings import load_settings
-from knowledge import embeddings
+from knowledge import bert_numpy, embeddings
 from knowledge.embeddings import EmbeddingError, LocalEmbedder, OpenAIEmbedder, refresh_embeddings
 from knowledge.indexer import index_paths
 from knowledge.search import build_index
-from tests.conftest import POLICY_FILE
+from tests.conftest import POLICY_FILE, ROOT
 from tests.support.openai_api import FakeOpenAI
 
-# One worker runs every test that loads torch and the model, so the suite pays for loading them once.
-pytestmark = pytest.mark.xdist_group("torch")
+# The bundled model runs without torch; the tests that load it (sentence-transformers itself) share one
+# worker, so the suite pays for importing it once.
+TORCH = pytest.mark.xdist_group("torch")
 
 
 class Counting:
@@ -69,12 +72,40 @@ def test_the_bundled_model_loads_offline_and_ranks_by_meaning(local):
     assert local.name == "local:all-MiniLM-L6-v2"
 
 
-def test_the_numpy_query_path_matches_sentence_transformers(local):
-    texts = ["Who approves a new council TikTok account?", "Council social media accounts will only be "
-             "authorised by the Council’s Communication and Marketing service."]
-    quick = local.embed(texts)  # two texts: the NumPy forward pass
-    batched = embeddings._load_sentence_transformer(str(local.path)).encode(texts, normalize_embeddings=True)
-    assert np.all(np.sum(quick * batched, axis=1) > 0.9999)
+@TORCH
+def test_the_numpy_forward_pass_matches_sentence_transformers(local):
+    # Texts of every length in more than one batch: one word, a sentence, a paragraph, one cut at 256 tokens.
+    texts = ["Who approves a new council TikTok account?", "TikTok", "Council social media accounts will only be "
+             "authorised by the Council’s Communication and Marketing service.", "photos " * 400,
+             *[f"Paragraph {n}: staff must not share personal data about service users online. " * (1 + n % 5)
+               for n in range(40)]]
+    assert len(texts) > bert_numpy.BATCH
+    ours = local.embed(texts)
+    theirs = embeddings._load_sentence_transformer(str(local.path)).encode(texts, normalize_embeddings=True)
+    assert ours.shape == theirs.shape == (len(texts), 384) and ours.dtype == np.float32
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.9999)
+
+
+def test_the_bundled_model_embeds_without_importing_torch(tmp_path):
+    # Indexing and answering with the bundled model never pay the seconds torch takes to import.
+    script = ("import sys; from knowledge.embeddings import LocalEmbedder; e = LocalEmbedder(); e.warm(); "
+              "v = e.embed(['Who approves a new account?'] * 50); "
+              "print(v.shape, 'torch' in sys.modules, 'sentence_transformers' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "(50, 384) False False"
+
+
+@TORCH
+def test_a_model_the_numpy_pass_cannot_run_is_run_by_sentence_transformers(local, monkeypatch):
+    texts = ["Can I post photos of children from the fun day?", "Who approves a new council TikTok account?"]
+    ours = local.embed(texts)
+    monkeypatch.setattr(embeddings, "_load_numpy_bert", lambda path: None)  # as for a non-BERT model
+    other = embeddings.LocalEmbedder(local.path)
+    other.warm()
+    theirs = other.embed(texts)
+    assert theirs.shape == (2, 384) and theirs.dtype == np.float32
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.9999)
 
 
 def test_reindexing_embeds_only_what_changed(engine, tmp_path, remembered, monkeypatch):
@@ -139,21 +170,6 @@ def test_modes_default_and_refuse_what_cannot_work(monkeypatch):
     with pytest.raises(EmbeddingError, match="needs OPENAI_BASE_URL or OPENAI_API_KEY"):
         embeddings.resolve_mode(load_settings(embeddings="openai"))
     assert embeddings.retrieval_description(load_settings(embeddings="none")).startswith("lexical")
-
-
-def test_a_warmed_embedder_gives_the_same_vectors_without_the_numpy_pass(local, monkeypatch):
-    texts = ["Can I post photos of children from the fun day?", "Who approves a new council TikTok account?"]
-    cold = local.embed(texts)
-    warmed = embeddings.LocalEmbedder(local.path)
-    warmed.warm()
-
-    def no_numpy(path):
-        raise AssertionError("a warmed embedder must not use the NumPy forward pass")
-
-    monkeypatch.setattr(embeddings, "_load_numpy_bert", no_numpy)
-    hot = warmed.embed(texts)
-    assert hot.shape == (2, 384) and hot.dtype == np.float32
-    assert np.all(np.sum(cold * hot, axis=1) > 0.9999)
 
 
 def test_a_question_naming_no_document_leans_to_the_bots_own_policy(engine, tmp_path, remembered, monkeypatch):
