@@ -26,6 +26,7 @@ class Services:
         if self.runtime is None:
             self.runtime = Runtime(self.settings)
         self._ack_lock = threading.Lock()
+        self._deferred: set = set()  # deferred work not yet finished
 
     @property
     def engine(self):
@@ -162,7 +163,32 @@ class Services:
             except Exception:
                 log.exception("deferred work failed", extra={"work": getattr(function, "__name__", "work")})
 
-        return self.executor.submit(run)
+        future = self.executor.submit(run)
+        with self._ack_lock:
+            self._deferred.add(future)
+        future.add_done_callback(self._finished)
+        return future
+
+    def _finished(self, future) -> None:
+        with self._ack_lock:
+            self._deferred.discard(future)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Wait until all deferred work has finished, including work it deferred in turn; False if some is
+        still running after `timeout` seconds."""
+        import time
+        from concurrent.futures import wait
+
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._ack_lock:
+                pending = set(self._deferred)
+            if not pending:
+                return True
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            wait(pending, timeout=left)
 
     # Requests being acknowledged right now (counted by the HTTP endpoint). Deferred work waits for them, up to
     # ACK_PRIORITY_WAIT, so a burst of requests is acknowledged before the answers to it are worked out.

@@ -403,6 +403,11 @@ class SlackBot:
         with Session(self.services.engine) as session:
             return list(session.exec(select(model).order_by(*model.__table__.primary_key.columns)).all())
 
+    def idle(self) -> None:
+        """Until the bot has finished all the work the requests so far handed to its worker threads (so a
+        test can assert that something did not happen)."""
+        assert self.services.wait_idle(timeout=15.0), "the bot's deferred work did not finish"
+
 
 @pytest.fixture
 def fake_slack():

@@ -34,3 +34,30 @@ def test_closing_lets_deferred_work_that_has_started_finish_first(tmp_path):
     release.set()
     closer.join(10)
     assert seen_when_closed == [["answered"]]
+
+
+def test_waiting_for_idle_covers_work_that_deferred_work_defers(tmp_path):
+    services = Services(load_settings(database_url=f"sqlite:///{(tmp_path / 's.db').as_posix()}",
+                                      embeddings="none"))
+    release = threading.Event()
+    done: list[str] = []
+
+    def follow_up():
+        release.wait(10)
+        done.append("follow-up")
+
+    def answer():
+        done.append("answer")
+        services.defer(follow_up)
+
+    try:
+        assert services.wait_idle(timeout=1.0)  # nothing deferred yet
+        services.defer(answer)
+        assert not services.wait_idle(timeout=0.2)  # the follow-up is still waiting
+        assert done == ["answer"]
+        release.set()
+        assert services.wait_idle(timeout=10.0)
+        assert done == ["answer", "follow-up"]
+    finally:
+        release.set()
+        services.close()

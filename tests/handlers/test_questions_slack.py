@@ -91,7 +91,7 @@ def test_messages_the_bot_must_ignore(slack_bot, fake_slack):
         assert slack_bot.event(event).status_code == 200
     slack_bot.event(message_event("How much sick pay do I get?"))  # a real one, to know processing finished
     fake_slack.wait_for("chat.postMessage")
-    time.sleep(0.2)
+    slack_bot.idle()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert len(slack_bot.rows(Question)) == 1
 
@@ -104,7 +104,7 @@ def test_a_retry_of_a_handled_event_is_not_answered_twice(slack_bot, fake_slack)
                                                                "X-Slack-Retry-Reason": "http_timeout"})
     assert retry.status_code == 200
     _wait_event_done(slack_bot)
-    time.sleep(0.3)
+    slack_bot.idle()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
     assert [(e.event_id, e.status) for e in slack_bot.rows(SlackEvent)] == [("EvSAME", "done")]
 
@@ -135,7 +135,7 @@ def test_unsigned_stale_and_tampered_requests_are_refused(slack_bot, fake_slack)
                                headers=tampered).status_code == 401
     wrong_secret = signed_headers(body, secret="not-the-secret")
     assert slack_bot.http.post("/slack/events", content=body, headers=wrong_secret).status_code == 401
-    time.sleep(0.2)
+    slack_bot.idle()
     assert fake_slack.calls == [] and slack_bot.rows(Question) == [] and slack_bot.rows(SlackEvent) == []
 
 
@@ -167,7 +167,7 @@ def test_policy_help_and_empty_explain_the_bot(slack_bot, fake_slack):
         response = slack_bot.command("/policy", text)
         assert response.status_code == 200
         assert "I answer questions about the council's Social Media Policy" in response.text
-    time.sleep(0.2)
+    slack_bot.idle()
     assert fake_slack.calls_to("response_url") == [] and slack_bot.rows(Question) == []
 
 

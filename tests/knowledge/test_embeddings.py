@@ -73,13 +73,13 @@ def test_the_bundled_model_loads_offline_and_ranks_by_meaning(local):
 
 
 @TORCH
-def test_the_numpy_forward_pass_matches_sentence_transformers(local):
-    # Texts of every length in more than one batch: one word, a sentence, a paragraph, one cut at 256 tokens.
+def test_the_numpy_forward_pass_matches_sentence_transformers(local, monkeypatch):
+    # Texts of every length, in several batches: one word, sentences, a paragraph, one cut at 256 tokens.
+    monkeypatch.setattr(bert_numpy, "BATCH", 3)
     texts = ["Who approves a new council TikTok account?", "TikTok", "Council social media accounts will only be "
              "authorised by the Council’s Communication and Marketing service.", "photos " * 400,
-             *[f"Paragraph {n}: staff must not share personal data about service users online. " * (1 + n % 5)
-               for n in range(40)]]
-    assert len(texts) > bert_numpy.BATCH
+             *[f"Paragraph {n}: staff must not share personal data about service users online. " * (1 + n % 3)
+               for n in range(4)]]
     ours = local.embed(texts)
     theirs = embeddings._load_sentence_transformer(str(local.path)).encode(texts, normalize_embeddings=True)
     assert ours.shape == theirs.shape == (len(texts), 384) and ours.dtype == np.float32
@@ -156,8 +156,10 @@ def test_openai_compatible_embeddings(engine, tmp_path):
         assert "19" in [h.passage.section for h in index.search("who approves a new council facebook account").hits]
 
         server.embed_handler = None  # the fake now answers 500 for embeddings
+        asked = len(server.requests)
         with pytest.raises(EmbeddingError, match="the embeddings endpoint failed"):
             OpenAIEmbedder("m", "k", server.base_url).embed(["x"])
+        assert len(server.requests) - asked == 3  # tried, then retried twice
 
 
 def test_modes_default_and_refuse_what_cannot_work(monkeypatch):

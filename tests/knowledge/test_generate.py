@@ -54,6 +54,7 @@ def test_a_bad_generative_answer_falls_back_to_the_extractive_one(policy_index, 
 def test_an_api_error_or_timeout_falls_back(policy_index, llm):
     llm.fail_with(500)
     assert _answerer(policy_index, llm).answer("could I get sued?").mode == "extractive"
+    assert len(llm.chat_requests()) == 2  # tried, then retried once
     llm.reply_with(json.dumps({"answer": "x", "citations": ["21"]}))
     llm.latency = 1.5
     answer = _answerer(policy_index, llm, timeout=0.3).answer("could I get sued?")
@@ -73,16 +74,12 @@ def test_uncovered_questions_are_declined_without_asking_the_model(policy_index,
 
 
 def test_the_cli_uses_the_model_when_configured(tmp_path, llm, monkeypatch):
-    import os
-    import subprocess
-
-    from tests.bot.test_cli import POLICYBOT
+    from tests.bot.test_cli import run
 
     llm.reply_with(json.dumps({"answer": "You could face legal action (para 21).", "citations": ["21"]}))
-    env = {**os.environ, "POLICYBOT_LLM_MODEL": "council-gpt", "OPENAI_BASE_URL": llm.base_url,
-           "OPENAI_API_KEY": "sk-test", "POLICYBOT_EMBEDDINGS": "none"}
-    result = subprocess.run([POLICYBOT, "ask", "--json", "could I get sued?"], capture_output=True, text=True,
-                            env=env, timeout=120)
+    result = run("ask", "--json", "could I get sued?", env={
+        "POLICYBOT_LLM_MODEL": "council-gpt", "OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": "sk-test"})
+    assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["mode"] == "generative" and answer["answer"] == "You could face legal action (para 21)."
     headers = {k.lower(): v for k, v in llm.requests[0]["headers"].items()}

@@ -27,6 +27,11 @@ def hashed_embedding(text: str, dimensions: int = 64) -> list[float]:
     return (vector / norm).tolist()
 
 
+# Errors ask the client to wait this long before retrying, as OpenAI's API can (the client honours it), so the
+# retries the bot allows happen without the client's own backoff of about a second.
+RETRY_AFTER_MS = "20"
+
+
 class FakeOpenAI(LoopbackServer):
     def __init__(self):
         self.requests: list[dict] = []
@@ -62,7 +67,7 @@ class FakeOpenAI(LoopbackServer):
         elif request.path.endswith("/chat/completions"):
             outcome = self.chat_handler(body)
             if isinstance(outcome, tuple):
-                self._send(request, outcome[0], outcome[1])
+                self._send(request, outcome[0], outcome[1], {"retry-after-ms": RETRY_AFTER_MS})
                 return
             self._send(request, 200, {
                 "id": "chatcmpl-fake", "object": "chat.completion", "created": int(time.time()),
@@ -74,7 +79,8 @@ class FakeOpenAI(LoopbackServer):
             texts = body.get("input")
             texts = [texts] if isinstance(texts, str) else list(texts)
             if self.embed_handler is None:
-                self._send(request, 500, {"error": {"message": "embeddings unavailable", "type": "server_error"}})
+                self._send(request, 500, {"error": {"message": "embeddings unavailable", "type": "server_error"}},
+                           {"retry-after-ms": RETRY_AFTER_MS})
                 return
             vectors = self.embed_handler(texts)
             as_base64 = body.get("encoding_format") == "base64"

@@ -49,7 +49,7 @@ class ServedApp:
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started and time.monotonic() < deadline:  # up once uvicorn says so
-            time.sleep(0.01)
+            time.sleep(0.001)
 
     def stop(self) -> None:
         self._server.stop()
