@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 QUESTION ?= Who has to approve a new council Facebook page?
 TORCH_VERSION ?= 2.13.0
 # The suite runs on every core (pytest-xdist); each worker has its own PostgreSQL database and SQLite files.
-# Tests marked xdist_group("torch") share one worker, so torch and the model are loaded once.
+# Tests marked xdist_group("embeddings") share one worker, so the model is loaded and each text embedded once.
 PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: demo test install install-dev bench clean

@@ -15,6 +15,7 @@ BENCH = Path(__file__).resolve().parent
 RUNS = [
     ["quality.py"],
     ["indexing.py"],
+    ["startup.py"],
     ["retrieval.py", "--mode", "lexical"],
     ["retrieval.py", "--mode", "hybrid", "--runs", "10"],
     ["slack_latency.py", "--rounds", "10", "--mentions", "100"],

@@ -38,9 +38,9 @@ def pytest_runtest_makereport(item, call):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """`--dist loadgroup` sends the tests of one xdist_group (the torch tests) to one worker, so torch is
-    loaded once. pytest-xdist marks them by suffixing their node ids, written to an attribute that pytest 9.2
-    no longer reads; where its suffix did not take, it is set here."""
+    """`--dist loadgroup` sends the tests of one xdist_group (the embedding tests) to one worker, so the model
+    is loaded and each text embedded once. pytest-xdist marks them by suffixing their node ids, written to an
+    attribute that pytest 9.2 no longer reads; where its suffix did not take, it is set here."""
     if not getattr(config.option, "loadgroup", False):
         return
     for item in items:

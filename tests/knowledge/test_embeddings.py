@@ -18,9 +18,9 @@ from knowledge.search import build_index
 from tests.conftest import POLICY_FILE, ROOT
 from tests.support.openai_api import FakeOpenAI
 
-# The bundled model runs without torch; the tests that load it (sentence-transformers itself) share one
-# worker, so the suite pays for importing it once.
-TORCH = pytest.mark.xdist_group("torch")
+# One worker runs these tests, so the module's embedder computes each text once (the same policy is embedded
+# on SQLite and PostgreSQL) and the two tests that import sentence-transformers pay for it once.
+pytestmark = pytest.mark.xdist_group("embeddings")
 
 
 class Counting:
@@ -72,7 +72,6 @@ def test_the_bundled_model_loads_offline_and_ranks_by_meaning(local):
     assert local.name == "local:all-MiniLM-L6-v2"
 
 
-@TORCH
 def test_the_numpy_forward_pass_matches_sentence_transformers(local, monkeypatch):
     # Texts of every length, in several batches: one word, sentences, a paragraph, one cut at 256 tokens.
     monkeypatch.setattr(bert_numpy, "BATCH", 3)
@@ -96,7 +95,6 @@ def test_the_bundled_model_embeds_without_importing_torch(tmp_path):
     assert done.stdout.strip() == "(50, 384) False False"
 
 
-@TORCH
 def test_a_model_the_numpy_pass_cannot_run_is_run_by_sentence_transformers(local, monkeypatch):
     texts = ["Can I post photos of children from the fun day?", "Who approves a new council TikTok account?"]
     ours = local.embed(texts)
