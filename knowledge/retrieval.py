@@ -70,6 +70,7 @@ class Tuning:
     supported_similarity: float = 0.2 # hybrid: least similarity at which lexical support can carry it
     hybrid_support: float = 0.0     # hybrid: the lexical support that, with that similarity, answers
     primary_weight: float = 0.1      # hybrid: a passage of the bot's own policy, beside the documents it points to
+    lexical_primary_weight: float = 0.1  # lexical: the same, as a share added to its BM25 score
     answer_match: float = 0.6        # a saved Comms answer is cited only when its saved question says this share
     #                                  of the question's weight (its answer's words alone never bring it in)
 
@@ -437,6 +438,8 @@ class KnowledgeIndex:
 
     def _score(self, result: SearchResult, lexical: np.ndarray, prepared, k: int) -> None:
         if lexical.max(initial=0.0) > 0:
+            if self.tuning.lexical_primary_weight:
+                lexical = np.where(self._unit_primary, lexical * (1 + self.tuning.lexical_primary_weight), lexical)
             result.hits = self._rank(lexical, k, self.tuning.cutoff, result.groups)
 
     def _decide(self, result: SearchResult) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from knowledge.answer import INJECTION_TEXT, Answerer, QuestionError, clean_question
 from knowledge.evaluation import evaluate_file
+from knowledge.retrieval import KnowledgeIndex
 from tests.conftest import DEV_QUESTIONS
 
 
@@ -193,3 +194,14 @@ def test_a_question_spanning_two_documents_cites_both(tmp_path):
     result = index.search("we want pics of the kids to go with the press release, what permission do we need?")
     assert {hit.passage.document for hit in result.hits[:3]} == {"Press Protocol", "Data Guidance"}
     assert "Photographs" in [hit.passage.section for hit in result.hits]
+
+
+def test_lexical_retrieval_leans_to_the_bots_own_policy_when_the_question_names_no_document(kb_index):
+    # Beside the media protocol's pre-election rules, the policy's own rule on political neutrality is found
+    # only with the prior; a deployment without a primary document ranks the documents alike.
+    question = "Am I allowed to share my views on the general election from the library's Facebook page?"
+    leaning = [(h.passage.document, h.passage.section) for h in kb_index.search(question).hits]
+    assert ("Social Media Policy", "17") in leaning
+    alike = KnowledgeIndex(kb_index.passages, primary=None)
+    assert ("Social Media Policy", "17") not in [(h.passage.document, h.passage.section)
+                                                 for h in alike.search(question).hits]
