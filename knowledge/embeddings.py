@@ -78,7 +78,8 @@ class LocalEmbedder:
     """A sentence-transformers model on the CPU. BERT-family models (all-MiniLM-L6-v2 among them) are run by
     the NumPy forward pass in `knowledge.bert_numpy`, for questions and for indexing alike: it gives the same
     vectors as sentence-transformers, as fast or faster on this kind of machine, without the seconds torch
-    takes to import. Models of other architectures are run by sentence-transformers (torch)."""
+    takes to import. Models of other architectures, and first indexing runs of thousands of texts, are run by
+    sentence-transformers (torch)."""
 
     def __init__(self, model_path: str | Path | None = None):
         path = Path(model_path) if model_path else bundled_model_path()
@@ -92,11 +93,15 @@ class LocalEmbedder:
         """For long-running processes: load the model now, so the first question is as quick as the rest."""
         self.embed(["warm up"])
 
+    # From this many texts at once (a knowledge base of thousands of passages indexed for the first time),
+    # sentence-transformers' faster kernels repay the seconds torch takes to import.
+    LARGE_BATCH = 4000
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         numpy_model = _load_numpy_bert(str(self.path))
-        if numpy_model is not None:
+        if numpy_model is not None and (len(texts) < self.LARGE_BATCH or not semantic_available()):
             return numpy_model.embed(texts)
         vectors = _load_sentence_transformer(str(self.path)).encode(
             texts, batch_size=LOCAL_BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)

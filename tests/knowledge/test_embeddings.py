@@ -106,6 +106,22 @@ def test_a_model_the_numpy_pass_cannot_run_is_run_by_sentence_transformers(local
     assert np.all(np.sum(ours * theirs, axis=1) > 0.9999)
 
 
+def test_thousands_of_texts_at_once_are_embedded_by_sentence_transformers(local, monkeypatch):
+    # (The threshold lowered here: four texts stand for a first index of thousands of passages.)
+    texts = ["Who approves a new council TikTok account?", "Can I post photos of children from the fun day?",
+             "A journalist rang me about a complaint.", "Report misuse to your line manager."]
+    ours = local.embed(texts)
+    used: list[int] = []
+    numpy_model = embeddings._load_numpy_bert(str(local.path))
+    monkeypatch.setattr(numpy_model, "embed", lambda batch: used.append(len(batch)) or ours)
+    monkeypatch.setattr(embeddings.LocalEmbedder, "LARGE_BATCH", 4)
+    theirs = local.embed(texts)
+    assert used == []  # sentence-transformers did it
+    assert np.all(np.sum(ours * theirs, axis=1) > 0.9999)
+    local.embed(texts[:3])
+    assert used == [3]  # fewer: the NumPy pass
+
+
 def test_reindexing_embeds_only_what_changed(engine, tmp_path, remembered, monkeypatch):
     path = tmp_path / "policy.txt"
     shutil.copy(POLICY_FILE, path)
