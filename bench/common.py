@@ -35,14 +35,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def policybot_of(code: Path, *args: str) -> list[str]:
+    """`policybot ARGS` run from the checkout at `code` (another checkout's code, compared in the same run)."""
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
+                                  "from bot.cli import main; sys.argv[0] = 'policybot'; main()", *args]
+
+
 @contextlib.contextmanager
-def serving(env: dict, port: int, timeout: float = 60):
-    """`policybot serve` with `env`, once /healthz answers; stopped afterwards."""
+def serving(env: dict, port: int, timeout: float = 60, command: list[str] | None = None, poll: float = 0.1):
+    """`policybot serve` (or `command`) with `env`, once /healthz answers (asked every `poll` seconds);
+    stopped afterwards."""
     import http.client
     import subprocess
     import time
 
-    server = subprocess.Popen([POLICYBOT, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(command or [POLICYBOT, "serve"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -55,7 +63,7 @@ def serving(env: dict, port: int, timeout: float = 60):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError("policybot serve did not become healthy")
-            time.sleep(0.1)
+            time.sleep(poll)
         yield server
     finally:
         server.terminate()

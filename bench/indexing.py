@@ -19,16 +19,14 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, write_results  # noqa: E402
+from common import ROOT, policybot_of, write_results  # noqa: E402
 
 
 def time_index(code: Path, folders: list[Path], embeddings: str) -> float:
     with tempfile.TemporaryDirectory() as scratch:
         env = {**os.environ, "POLICYBOT_DATA_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/p.db",
                "POLICYBOT_EMBEDDINGS": embeddings, "HF_HUB_OFFLINE": "1"}
-        command = [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
-                                         "from bot.cli import main; sys.argv[0] = 'policybot'; main()",
-                   "index", *map(str, folders)]
+        command = policybot_of(code, "index", *map(str, folders))
         started = time.perf_counter()
         subprocess.run(command, env=env, check=True, capture_output=True, cwd=scratch)
         return time.perf_counter() - started

@@ -12,7 +12,6 @@ change is compared with what it replaces in the same run.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import statistics
 import subprocess
@@ -22,36 +21,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, free_port, write_results  # noqa: E402
+from common import ROOT, free_port, policybot_of, serving, write_results  # noqa: E402
 
 from tests.support.slack_api import FakeSlack  # noqa: E402
 from tests.support.slack_requests import SIGNING_SECRET  # noqa: E402
 
 
-def command(code: Path, *args: str) -> list[str]:
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(code)!r}); "
-                                  "from bot.cli import main; sys.argv[0] = 'policybot'; main()", *args]
-
-
-def time_start(code: Path, env: dict, port: int, timeout: float = 120) -> float:
+def time_start(code: Path, env: dict, port: int) -> float:
     started = time.perf_counter()
-    server = subprocess.Popen(command(code, "serve"), env={**env, "POLICYBOT_PORT": str(port)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                probe = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                probe.request("GET", "/healthz")
-                if probe.getresponse().status == 200:
-                    return time.perf_counter() - started
-            except OSError:
-                pass
-            if time.perf_counter() - started > timeout:
-                raise RuntimeError("policybot serve did not become healthy")
-            time.sleep(0.02)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serving({**env, "POLICYBOT_PORT": str(port)}, port, timeout=120, command=policybot_of(code, "serve"),
+                 poll=0.02):
+        return time.perf_counter() - started
 
 
 def main() -> int:
@@ -61,20 +41,18 @@ def main() -> int:
     args = parser.parse_args()
     codes = {"this": ROOT, **({"other": args.code.resolve()} if args.code else {})}
     times: dict[str, list[float]] = {name: [] for name in codes}
-    with FakeSlack() as fake:
-        folders = {}
-        with tempfile.TemporaryDirectory() as scratch:
+    with FakeSlack() as fake, tempfile.TemporaryDirectory() as scratch:
+        envs = {}
+        for name, code in codes.items():
+            data = Path(scratch) / name
+            data.mkdir()
+            envs[name] = {**os.environ, "POLICYBOT_DATA_DIR": str(data), "POLICYBOT_EMBEDDINGS": "local",
+                          "HF_HUB_OFFLINE": "1", "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+                          "SLACK_API_URL": fake.base_url}
+            subprocess.run(policybot_of(code, "index"), env=envs[name], check=True, capture_output=True)
+        for _ in range(args.runs):
             for name, code in codes.items():
-                folders[name] = Path(scratch) / name
-                folders[name].mkdir()
-                env = {**os.environ, "POLICYBOT_DATA_DIR": str(folders[name]), "POLICYBOT_EMBEDDINGS": "local",
-                       "HF_HUB_OFFLINE": "1", "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-                       "SLACK_API_URL": fake.base_url}
-                subprocess.run(command(code, "index"), env=env, check=True, capture_output=True)
-                folders[name] = env
-            for _ in range(args.runs):
-                for name, code in codes.items():
-                    times[name].append(time_start(code, folders[name], free_port()))
+                times[name].append(time_start(code, envs[name], free_port()))
     figures = {name: {"median_s": round(statistics.median(t), 2), "runs_s": [round(x, 2) for x in t]}
                for name, t in times.items()}
     for name, t in times.items():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 from sqlalchemy.engine import Engine
 
 from bot.settings import Settings
@@ -23,20 +21,18 @@ def build_index(engine: Engine, settings: Settings) -> KnowledgeIndex:
     terms, topics = terms_for(extra), topics_for(extra)
     embedder = make_embedder(settings)
     if embedder is None or not passages:
-        with _lexical_lock:
-            last = _last_lexical
+        last = _last_lexical
         if last is not None and last.terms is terms and last.topics is topics \
                 and last.primary == (settings.primary_document or "").strip() and last.passages == passages:
             return last
-        index = KnowledgeIndex(passages, terms=terms, topics=topics, primary=settings.primary_document)
-        with _lexical_lock:
-            _last_lexical = index
+        index = _last_lexical = KnowledgeIndex(passages, terms=terms, topics=topics,
+                                               primary=settings.primary_document)
         return index
     vectors, _ = unit_vectors(engine, embedder, list(iter_units(passages)))
     return HybridIndex(passages, embedder, vectors, terms=terms, topics=topics,
                        primary=settings.primary_document)
 
 
-# The last lexical index built in this process (indexes are never changed once built, so one can be shared).
+# The last lexical index built in this process (indexes are never changed once built, so one can be shared;
+# the reference is read and replaced whole, so threads need no lock).
 _last_lexical: KnowledgeIndex | None = None
-_lexical_lock = threading.Lock()
